@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { KeySource } from '../auth/verify.js';
+
+/** The development secret used when no JWT configuration is given outside production. Never in production. */
+export const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production!';
+
+/** The validated runtime configuration. */
+export interface Config {
+  port: number;
+  /** Unset: in-memory pub/sub, single instance. */
+  redisUrl: string | null;
+  /** Where token keys come from. */
+  keys: KeySource;
+  /** True when the development secret is in use (no JWT configuration, not production). */
+  usingDevelopmentSecret: boolean;
+  /** Origins allowed for browsers besides the server's own; empty means only the server's own. */
+  allowedOrigins: string[];
+  maxConnections: number;
+  heartbeatIntervalMs: number;
+  production: boolean;
+  /** GraphiQL at /graphql in a browser; off in production. */
+  graphiql: boolean;
+  /** Events kept per stream in the in-memory history. */
+  historyLimit: number;
+}
+
+/** A configuration error; its message names the variable and what it expects. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
+
+const origin = z.string().refine((value) => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be a comma-separated list of origins like https://app.example.com (scheme, host and port only)');
+
+const ENV = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(0, 65535).default(4000),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_JWKS_URL: url(['https:', 'http:']).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(origin))
+    .default([]),
+  MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
+  HEARTBEAT_INTERVAL_MS: integer(1000, 3_600_000).default(30_000),
+  HISTORY_LIMIT: integer(1, 100_000).default(1000),
+  GRAPHIQL: z.enum(['true', 'false']).optional(),
+});
+
+/**
+ * Reads and validates the configuration from environment variables. Throws a
+ * ConfigError naming every bad variable. Empty strings count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = ENV.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (e.JWT_SECRET && e.JWT_JWKS_URL) {
+    throw new ConfigError('Invalid configuration: set JWT_SECRET or JWT_JWKS_URL, not both');
+  }
+  if ((e.JWT_ISSUER || e.JWT_AUDIENCE) && !e.JWT_JWKS_URL) {
+    throw new ConfigError('Invalid configuration: JWT_ISSUER and JWT_AUDIENCE go with JWT_JWKS_URL');
+  }
+  if (production && !e.JWT_SECRET && !e.JWT_JWKS_URL) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET or JWT_JWKS_URL is required when NODE_ENV=production; refusing to start',
+    );
+  }
+  if (production && e.JWT_SECRET === DEVELOPMENT_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET must not be the development secret in production',
+    );
+  }
+  const keys: KeySource = e.JWT_JWKS_URL
+    ? { kind: 'jwks', url: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE }
+    : { kind: 'secret', secret: e.JWT_SECRET ?? DEVELOPMENT_SECRET };
+  return {
+    port: e.PORT,
+    redisUrl: e.REDIS_URL ?? null,
+    keys,
+    usingDevelopmentSecret: !e.JWT_SECRET && !e.JWT_JWKS_URL,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    maxConnections: e.MAX_CONNECTIONS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    production,
+    graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' && !production : !production,
+    historyLimit: e.HISTORY_LIMIT,
+  };
+}

@@ -1,0 +1,27 @@
+import { GraphQLError } from 'graphql';
+
+/** The `extensions.code` values clients can branch on. */
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'UNAVAILABLE' | 'SLOW_CONSUMER';
+
+/**
+ * A GraphQL error that Yoga passes to clients unmasked, with its code. Field
+ * errors keep HTTP 200 (partial results); `extra` adds extensions.
+ */
+export function apiError(
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+/** No valid token. */
+export const unauthenticated = (message = 'A valid bearer token is required') =>
+  apiError('UNAUTHENTICATED', message);
+
+/** Authenticated, but the role or ownership does not allow it. */
+export const forbidden = (message: string) => apiError('FORBIDDEN', message);
+
+/** The input was refused; `field` names the offending argument path. */
+export const badInput = (message: string, field?: string) =>
+  apiError('BAD_USER_INPUT', message, field ? { field } : {});

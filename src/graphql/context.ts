@@ -1,0 +1,13 @@
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { Principal } from '../auth/principal.js';
+import type { Hub } from '../hub.js';
+
+/** What the context factory adds for every operation, on every transport. */
+export interface RequestContext {
+  /** The verified caller, or null for an anonymous HTTP request. */
+  principal: Principal | null;
+  hub: Hub;
+}
+
+/** What every resolver receives. */
+export type Context = YogaInitialContext & RequestContext;

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import type { Principal } from '../auth/principal.js';
+import type { TokenVerifier } from '../auth/verify.js';
+import type { Config } from '../config/config.js';
+import { apiError } from '../errors.js';
+import type { RequestContext } from '../graphql/context.js';
+import { buildSchema } from '../graphql/schema.js';
+import type { Hub } from '../hub.js';
+import { createOfflineGraphiQL } from './graphiql.js';
+
+/** What the Node adapter and the WebSocket transport hand to Yoga per request. */
+export interface ServerContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  /** Set by the WebSocket transport, which authenticated the socket at `connection_init`. */
+  socketPrincipal?: Principal;
+}
+
+/** The Yoga app: GraphQL over HTTP and SSE, GraphiQL, /health and /ready. */
+export type App = YogaServerInstance<ServerContext, RequestContext>;
+
+const DEFAULT_QUERY = `# Security event hub
+#
+# 1. Get a token:  npm run token -- --sub alice --roles officer
+# 2. Open the Headers tab below and paste:
+#      { "Authorization": "Bearer <token>" }
+# 3. Run this subscription, then raise an alert from another tab
+#    with a service or admin token.
+
+subscription LiveAlerts {
+  securityAlerts(filter: { minSeverity: LOW }) {
+    id
+    type
+    severity
+    message
+    userId
+    source
+    createdAt
+  }
+}
+`;
+
+/** Creates the Yoga app over the hub. HTTP requests authenticate with `Authorization: Bearer <jwt>`. */
+export async function createApp(config: Config, hub: Hub, verify: TokenVerifier): Promise<App> {
+  const graphiql = config.graphiql ? await createOfflineGraphiQL() : null;
+  return createYoga<ServerContext, RequestContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    logging: config.production ? 'warn' : 'info',
+    cors: config.allowedOrigins.length > 0 ? { origin: config.allowedOrigins, credentials: false } : false,
+    graphiql: graphiql
+      ? { title: 'Security event hub', defaultQuery: DEFAULT_QUERY, defaultEditorToolsVisibility: 'headers' }
+      : false,
+    ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
+    plugins: [
+      ...(graphiql ? [graphiql.plugin] : []),
+      useReadinessCheck({ endpoint: '/ready', check: () => hub.isReady() }),
+    ],
+    context: async ({ request, socketPrincipal }): Promise<RequestContext> => {
+      // WebSocket operations arrive already authenticated by the socket.
+      if (socketPrincipal) return { principal: socketPrincipal, hub };
+      const authorization = request.headers.get('authorization');
+      if (authorization === null) return { principal: null, hub };
+      const result = await verify(authorization);
+      if (!result.ok) {
+        throw apiError('UNAUTHENTICATED', `Unauthenticated: ${result.reason}`, { http: { status: 401 } });
+      }
+      return { principal: result.principal, hub };
+    },
+  });
+}

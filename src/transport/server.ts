@@ -1,0 +1,79 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { createVerifier } from '../auth/verify.js';
+import { createMemoryBus } from '../bus/memory.js';
+import { createRedisBus } from '../bus/redis.js';
+import type { Config } from '../config/config.js';
+import { createHistory } from '../history/history.js';
+import { createHub, type Hub } from '../hub.js';
+import { createApp } from './http.js';
+import { useWsTransport } from './ws.js';
+
+/** A running instance. */
+export interface RunningServer {
+  /** The bound port (useful with PORT=0). */
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly hub: Hub;
+  readonly http: Server;
+  /** Closes sockets (1001), the HTTP server and the bus. */
+  close(): Promise<void>;
+}
+
+/** True when a browser's Origin may open a socket: no Origin (not a browser), our own, or an allowed one. */
+export function isOriginAllowed(request: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const host = request.headers.host;
+  if (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)) return true;
+  return allowedOrigins.includes(origin);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Starts the server: the bus (memory or Redis), the hub, HTTP + SSE + WebSocket on one port. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl }) : createMemoryBus();
+  const hub = await createHub(
+    bus,
+    createHistory({ eventsPerStream: config.historyLimit, statesKept: 10_000 }),
+  );
+  const verify = createVerifier(config.keys);
+  const app = await createApp(config, hub, verify);
+
+  const http = createServer(app);
+  const wss = new WebSocketServer({ noServer: true });
+  const transport = useWsTransport(wss, { app, verify, heartbeatIntervalMs: config.heartbeatIntervalMs });
+
+  http.on('upgrade', (request, socket, head) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/graphql') return refuseUpgrade(socket, 404, 'Not Found');
+    if (!isOriginAllowed(request, config.allowedOrigins)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (wss.clients.size >= config.maxConnections) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    hub,
+    http,
+    async close() {
+      await transport.dispose();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await hub.close();
+    },
+  };
+}
