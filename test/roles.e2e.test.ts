@@ -132,7 +132,9 @@ const CASES: StreamCase[] = [
           { i: { userId, method: 'CUSTODIAN', custodians } },
         ) as Promise<{ requestRecovery: { requestId: string } }>;
       const approve = (token: string, requestId: string) =>
-        mutate(server, token, 'mutation($r: ID!) { approveRecovery(requestId: $r) { id } }', { r: requestId });
+        mutate(server, token, 'mutation($r: ID!) { approveRecovery(requestId: $r) { id } }', {
+          r: requestId,
+        });
       // alice's account, bob and dave guard it (both needed); carol's, guarded by dave; bob's own, guarded by carol.
       const forAlice = await request(t.alice, 'alice', ['bob', 'dave']);
       await request(t.service, 'carol', ['dave']);
@@ -160,7 +162,13 @@ const CASES: StreamCase[] = [
       ],
       alice: ['alice PENDING 0/2', 'alice APPROVED 1/2', 'alice COMPLETED 2/2'],
       // bob sees his own request, and alice's because he is its custodian.
-      bob: ['alice PENDING 0/2', 'bob PENDING 0/1', 'alice APPROVED 1/2', 'bob COMPLETED 1/1', 'alice COMPLETED 2/2'],
+      bob: [
+        'alice PENDING 0/2',
+        'bob PENDING 0/1',
+        'alice APPROVED 1/2',
+        'bob COMPLETED 1/1',
+        'alice COMPLETED 2/2',
+      ],
     },
   },
   {
@@ -169,9 +177,14 @@ const CASES: StreamCase[] = [
     label: (p) => String(p.message),
     async publish(server, t) {
       const publish = (type: string, userId: string | null, message: string) =>
-        mutate(server, t.service, 'mutation($i: PublishRbacEventInput!) { publishRbacEvent(input: $i) { id } }', {
-          i: { type, userId, message, roleName: 'auditor' },
-        });
+        mutate(
+          server,
+          t.service,
+          'mutation($i: PublishRbacEventInput!) { publishRbacEvent(input: $i) { id } }',
+          {
+            i: { type, userId, message, roleName: 'auditor' },
+          },
+        );
       await publish('ROLE_ASSIGNED', 'alice', 'r1 role to alice');
       await publish('SECURITY_VIOLATION', 'bob', 'r2 violation by bob');
       await publish('POLICY_UPDATED', null, 'r3 policy');
@@ -240,7 +253,9 @@ describe.each(BACKENDS)('role matrix on the %s backend', (backendName) => {
         const query = `subscription { ${c.stream} { ${c.selection} } }`;
         const subscribers = Object.fromEntries(
           await Promise.all(
-            SUBSCRIBERS.map(async (who) => [who, await TRANSPORTS[transport](server, tokens[who], query)] as const),
+            SUBSCRIBERS.map(
+              async (who) => [who, await TRANSPORTS[transport](server, tokens[who], query)] as const,
+            ),
           ),
         ) as Record<Who, Subscriber>;
         await c.publish(server, tokens);
@@ -269,13 +284,19 @@ describe.each(BACKENDS)('role matrix on the %s backend', (backendName) => {
               const frame = await s.queue.next('an error result');
               const done = await s.queue.next('complete');
               socket.close();
-              return { result: frame.payload as { errors?: { extensions?: { code?: string } }[] }, done: done.type };
+              return {
+                result: frame.payload as { errors?: { extensions?: { code?: string } }[] },
+                done: done.type,
+              };
             })()
           : (async () => {
               const s = await subscribeSse(server.url, tokens.service, `subscription { ${stream} { id } }`);
               const result = await s.results.next('an error result');
               s.close();
-              return { result: result as { errors?: { extensions?: { code?: string } }[] }, done: 'complete' };
+              return {
+                result: result as { errors?: { extensions?: { code?: string } }[] },
+                done: 'complete',
+              };
             })());
         expect(sub.result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
         expect(sub.done).toBe('complete');

@@ -35,12 +35,15 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     throw new Error(`Cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
   }
   const engine = new RedisPubSub({ publisher, subscriber });
+  let closed = false;
   return engineBus({
     kind: 'redis',
     engine,
     channelPrefix: options.channelPrefix ?? 'seh:',
-    isReady: () => publisher.status === 'ready' && subscriber.status === 'ready',
+    isReady: () => !closed && publisher.status === 'ready' && subscriber.status === 'ready',
     close: async () => {
+      if (closed) return;
+      closed = true;
       await engine.close().catch(() => undefined);
     },
   });

@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { apiError } from '../errors.js';
 import type { RequestContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
+import { useVariablesErrorCode } from '../graphql/variables-error-code.js';
 import type { Hub } from '../hub.js';
 import { createOfflineGraphiQL } from './graphiql.js';
 
@@ -58,6 +59,7 @@ export async function createApp(config: Config, hub: Hub, verify: TokenVerifier)
     plugins: [
       ...(graphiql ? [graphiql.plugin] : []),
       useReadinessCheck({ endpoint: '/ready', check: () => hub.isReady() }),
+      useVariablesErrorCode(),
     ],
     context: async ({ request, socketPrincipal }): Promise<RequestContext> => {
       // WebSocket operations arrive already authenticated by the socket.

@@ -5,6 +5,10 @@ import { signToken } from '../../src/auth/sign.js';
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
 /** A valid token for the test servers. */
-export function tokenFor(sub: string, roles: Role[], options: { sessionId?: string; ttlSeconds?: number } = {}) {
+export function tokenFor(
+  sub: string,
+  roles: Role[],
+  options: { sessionId?: string; ttlSeconds?: number } = {},
+) {
   return signToken(TEST_SECRET, { sub, roles, ...options });
 }

@@ -34,6 +34,7 @@ export async function gqlOk<T = Record<string, unknown>>(
   options: { token?: string; variables?: Record<string, unknown> } = {},
 ): Promise<T> {
   const result = await gql<T>(server, query, options);
-  if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  if (result.errors?.length || !result.data)
+    throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
   return result.data;
 }

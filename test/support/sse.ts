@@ -36,8 +36,11 @@ export async function subscribeSse(
       const decoder = new TextDecoder();
       let buffer = '';
       try {
-        for await (const chunk of body) {
-          buffer += decoder.decode(chunk, { stream: true });
+        const reader = body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
           let end = buffer.indexOf('\n\n');
           while (end !== -1) {
             const block = buffer.slice(0, end);

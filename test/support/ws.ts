@@ -25,9 +25,13 @@ export async function openSocket(
   url: string,
   options: { protocol?: string; headers?: Record<string, string> } = {},
 ): Promise<TestSocket> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, options.protocol ?? 'graphql-transport-ws', {
-    headers: options.headers,
-  });
+  const ws = new WebSocket(
+    `${url.replace(/^http/, 'ws')}/graphql`,
+    options.protocol ?? 'graphql-transport-ws',
+    {
+      headers: options.headers,
+    },
+  );
   const messages = new AsyncQueue<WsMessage>();
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
