@@ -94,7 +94,8 @@ export function createVerifier(source: KeySource): TokenVerifier {
       return fail('missing token');
     }
     if (typeof authorization !== 'string') return fail('malformed authorization');
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization.trim());
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(authorization.trim());
     if (!match?.[1]) return fail('authorization must be "Bearer <token>"');
     try {
       // jwtVerify takes a key or a key getter; the union is ours to pick between.

@@ -13,7 +13,8 @@ export const SUBSCRIBER_BUFFER = 1000;
 
 /**
  * A live stream of the events the principal may see, narrowed by its filter.
- * The scope check runs on every event; the stream ends when the token expires,
+ * The scope check runs on every event; the stream ends when the token expires
+ * or its login session is terminated,
  * and errors (SLOW_CONSUMER) rather than silently dropping if the subscriber
  * falls too far behind.
  */
@@ -40,8 +41,18 @@ export function watch<S extends Stream>(
     const cancelExpiry = at(principal.exp * 1000, () =>
       stop(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
     );
+    // Registered after the event listener, so a user watching sessions still sees their own termination.
+    const unlistenSession =
+      principal.sessionId === null
+        ? () => {}
+        : hub.listen('sessionUpdates', (update) => {
+            if (update.status === 'TERMINATED' && update.sessionId === principal.sessionId) {
+              stop(apiError('UNAUTHENTICATED', 'Session terminated; sign in again'));
+            }
+          });
     await stop;
     unlisten();
+    unlistenSession();
     cancelExpiry();
   });
 }

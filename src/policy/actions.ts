@@ -6,6 +6,14 @@ import type { RecoveryUpdate, SessionUpdate } from '../events/types.js';
  * returns true when the action is allowed; callers turn false into FORBIDDEN.
  */
 
+/**
+ * A person acting for themself: a `user`, `officer` or `admin` token. A
+ * service, or a token whose roles are all unknown, is nobody's "themself".
+ */
+export function isPerson(principal: Principal): boolean {
+  return hasRole(principal, 'user', 'officer', 'admin');
+}
+
 /** Raise an alert, report a session change, publish an RBAC event, report a blocked tool access. */
 export function mayPublishEvents(principal: Principal): boolean {
   return hasRole(principal, 'service', 'admin');
@@ -18,12 +26,12 @@ export function mayAcknowledgeAlert(principal: Principal): boolean {
 
 /** Terminate a session: an admin, or the session's own user. */
 export function mayTerminateSession(principal: Principal, session: Pick<SessionUpdate, 'userId'>): boolean {
-  return hasRole(principal, 'admin') || session.userId === principal.sub;
+  return hasRole(principal, 'admin') || (isPerson(principal) && session.userId === principal.sub);
 }
 
 /** Request tool access or recovery for `userId`: the user themself, or a service. */
 export function mayRequestFor(principal: Principal, userId: string): boolean {
-  return hasRole(principal, 'service') || principal.sub === userId;
+  return hasRole(principal, 'service') || (isPerson(principal) && principal.sub === userId);
 }
 
 /** Grant or revoke tool access. */
@@ -36,5 +44,5 @@ export function mayDecideRecovery(
   principal: Principal,
   request: Pick<RecoveryUpdate, 'custodians'>,
 ): boolean {
-  return hasRole(principal, 'admin') || request.custodians.includes(principal.sub);
+  return hasRole(principal, 'admin') || (isPerson(principal) && request.custodians.includes(principal.sub));
 }

@@ -3,9 +3,9 @@ import type { Principal, Role } from '../auth/principal.js';
 import {
   type RbacEvent,
   type RecoveryUpdate,
-  STREAMS,
   type SecurityAlert,
   type SessionUpdate,
+  STREAMS,
   type Stream,
   type StreamPayloads,
   type ToolAccessEvent,
@@ -136,6 +136,8 @@ const MATRIX: MatrixRow[] = [
                                                                                                                'sees',   'sees',   'sees',   'hidden'],
   [sample('recoveryStatus', "bob's request, alice not a custodian", recovery({ userId: 'bob', custodians: ['carol'] })),
                                                                                                                'sees',   'sees',   'hidden', 'hidden'],
+  [sample('recoveryStatus', "a request alice filed for bob's account", recovery({ userId: 'bob', requestedBy: 'alice' })),
+                                                                                                               'sees',   'sees',   'sees',   'hidden'],
   [sample('recoveryStatus', "bob's request, no custodians", recovery({ userId: 'bob' })),                      'sees',   'sees',   'hidden', 'hidden'],
   [sample('recoveryStatus', "bob's request, decided by alice", recovery({ userId: 'bob', custodians: ['carol'], decidedBy: 'alice', status: 'DENIED' })),
                                                                                                                'sees',   'sees',   'hidden', 'hidden'],
@@ -187,11 +189,15 @@ describe('canSee: RBAC kinds for officers', () => {
   ];
 
   it.each(KINDS)('officer alice, %s targeting bob → %s', (type, expected) => {
-    expect(outcome(canSee(principal(['officer']), 'rbacEvents', rbac({ type, userId: 'bob' })))).toBe(expected);
+    expect(outcome(canSee(principal(['officer']), 'rbacEvents', rbac({ type, userId: 'bob' })))).toBe(
+      expected,
+    );
   });
 
   it.each(KINDS)('officer alice, %s targeting no user → %s', (type, expected) => {
-    expect(outcome(canSee(principal(['officer']), 'rbacEvents', rbac({ type, userId: null })))).toBe(expected);
+    expect(outcome(canSee(principal(['officer']), 'rbacEvents', rbac({ type, userId: null })))).toBe(
+      expected,
+    );
   });
 
   it.each(KINDS)('admin alice, %s targeting bob → sees', (type) => {
@@ -252,12 +258,11 @@ describe('canSee: principals with several roles, or none', () => {
     [sample('rbacEvents', 'ACCESS_DENIED targeting bob', rbac({ type: 'ACCESS_DENIED', userId: 'bob' })),       'sees'],
   ];
 
-  it.each(OFFICER_AND_USER.map(([event, expected]) => [`${event.label} → ${expected}`, event, expected] as const))(
-    'roles ["officer","user"], %s',
-    (_name, event, expected) => {
-      expect(outcome(sees(principal(['officer', 'user']), event))).toBe(expected);
-    },
-  );
+  it.each(
+    OFFICER_AND_USER.map(([event, expected]) => [`${event.label} → ${expected}`, event, expected] as const),
+  )('roles ["officer","user"], %s', (_name, event, expected) => {
+    expect(outcome(sees(principal(['officer', 'user']), event))).toBe(expected);
+  });
 });
 
 describe('canSee: custodians of recovery requests', () => {

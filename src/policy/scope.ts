@@ -44,7 +44,9 @@ const MATRIX: Matrix = {
   recoveryStatus: {
     admin: all,
     officer: all,
-    user: (p, update) => update.userId === p.sub || update.custodians.includes(p.sub),
+    // The account's owner, whoever filed it, the person who filed it, and its custodians.
+    user: (p, update) =>
+      update.userId === p.sub || update.requestedBy === p.sub || update.custodians.includes(p.sub),
     service: null,
   },
   rbacEvents: {

@@ -8,8 +8,8 @@ import { badInput } from '../errors.js';
 /** Identifiers (user ids, session ids, tool ids): 1 to 200 characters, no control characters. */
 export function requireId(value: string, field: string): string {
   const trimmed = value.trim();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (trimmed.length === 0 || trimmed.length > 200 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+  // Control and format characters (C0, C1, bidi overrides, zero-width) have no place in an id.
+  if (trimmed.length === 0 || trimmed.length > 200 || /[\p{Cc}\p{Cf}]/u.test(trimmed)) {
     throw badInput(`${field} must be 1 to 200 printable characters`, field);
   }
   return trimmed;

@@ -21,7 +21,7 @@ interface Bundle {
 }
 
 interface Asset {
-  body: string;
+  body: string | Uint8Array<ArrayBuffer>;
   type: string;
 }
 
@@ -35,8 +35,19 @@ async function loadBundle(): Promise<Bundle> {
   return (await import(pathToFileURL(bundlePath).href)) as Bundle;
 }
 
-const hashed = (name: string, body: string) =>
-  `${name}.${createHash('sha256').update(body).digest('hex').slice(0, 12)}.${name.endsWith('css') ? 'css' : 'js'}`;
+const hashed = (name: string, extension: string, body: string | Uint8Array) =>
+  `${name}.${createHash('sha256').update(body).digest('hex').slice(0, 12)}.${extension}`;
+
+/** The bytes and media type of a base64 `data:` URL, or null for anything else. */
+function fromDataUrl(url: string): { body: Uint8Array<ArrayBuffer>; type: string } | null {
+  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  return match?.[1] && match[2] !== undefined
+    ? { type: match[1], body: new Uint8Array(Buffer.from(match[2], 'base64')) }
+    : null;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The renderer and the asset-serving plugin for an offline GraphiQL. */
 export interface OfflineGraphiQL {
@@ -48,18 +59,22 @@ export interface OfflineGraphiQL {
 export async function createOfflineGraphiQL(): Promise<OfflineGraphiQL> {
   const bundle = await loadBundle();
   const assets = new Map<string, Asset>();
-  const add = (name: string, body: string, type: string) => {
-    const file = hashed(name, body);
+  const add = (name: string, extension: string, body: string | Uint8Array<ArrayBuffer>, type: string) => {
+    const file = hashed(name, extension, body);
     assets.set(file, { body, type });
     return GRAPHIQL_ASSET_PREFIX + file;
   };
-  const js = add('graphiql', bundle.js, 'text/javascript; charset=utf-8');
-  const css = add('graphiql-css', bundle.css, 'text/css; charset=utf-8');
+  const script = 'text/javascript; charset=utf-8';
+  const js = add('graphiql', 'js', bundle.js, script);
+  const css = add('graphiql', 'css', bundle.css, 'text/css; charset=utf-8');
   const workers = {
-    editorWorkerService: add('editor-worker', bundle.editorWorkerService, 'text/javascript; charset=utf-8'),
-    json: add('json-worker', bundle.jsonWorker, 'text/javascript; charset=utf-8'),
-    graphql: add('graphql-worker', bundle.graphqlWorker, 'text/javascript; charset=utf-8'),
+    editorWorkerService: add('editor-worker', 'js', bundle.editorWorkerService, script),
+    json: add('json-worker', 'js', bundle.jsonWorker, script),
+    graphql: add('graphql-worker', 'js', bundle.graphqlWorker, script),
   };
+  // The bundle's favicon is a ~150 kB data: URL; inlined, it would be most of every page.
+  const icon = fromDataUrl(bundle.favicon);
+  const favicon = icon ? add('favicon', 'ico', icon.body, icon.type) : bundle.favicon;
   // Serialised into an inline script: escape `<` so no value can close the script element.
   const json = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -67,8 +82,8 @@ export async function createOfflineGraphiQL(): Promise<OfflineGraphiQL> {
 <html lang="en">
   <head>
     <meta charset="utf-8" />
-    <title>${options.title ?? 'GraphiQL'}</title>
-    <link rel="icon" href="${bundle.favicon}" />
+    <title>${escapeHtml(options.title ?? 'GraphiQL')}</title>
+    <link rel="icon" href="${escapeHtml(favicon)}" />
     <link rel="stylesheet" href="${css}" />
   </head>
   <body id="body" class="no-focus-outline">

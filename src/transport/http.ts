@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
+import { revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { apiError } from '../errors.js';
@@ -70,6 +71,9 @@ export async function createApp(config: Config, hub: Hub, verify: TokenVerifier)
       if (!result.ok) {
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${result.reason}`, { http: { status: 401 } });
       }
+      const revoked = revocationReason(hub.history, result.principal);
+      if (revoked)
+        throw apiError('UNAUTHENTICATED', `Unauthenticated: ${revoked}`, { http: { status: 401 } });
       return { principal: result.principal, hub };
     },
   });

@@ -48,7 +48,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const http = createServer(app);
   const wss = new WebSocketServer({ noServer: true });
-  const transport = useWsTransport(wss, { app, verify, heartbeatIntervalMs: config.heartbeatIntervalMs });
+  const transport = useWsTransport(wss, {
+    app,
+    hub,
+    verify,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+  });
 
   http.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;

@@ -4,7 +4,9 @@ import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
+import { revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
+import type { Hub } from '../hub.js';
 import { at } from '../util/at.js';
 import type { App } from './http.js';
 
@@ -28,6 +30,7 @@ interface EnvelopedRoot {
 /** Options of the WebSocket transport. */
 export interface WsTransportOptions {
   app: App;
+  hub: Hub;
   verify: TokenVerifier;
   /** Ping interval; a peer that does not answer a ping within it is terminated. */
   heartbeatIntervalMs: number;
@@ -43,25 +46,47 @@ const forbiddenReason = (reason: string) => `Forbidden: ${reason}`.slice(0, 123)
  * the socket with 4403 and a reason; an expiring one closes it at `exp`.
  */
 export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions) {
-  const { app, verify } = options;
-  return useServer<ConnectionParams, Extra>(
+  const { app, verify, hub } = options;
+  const sockets = new Set<Extra>();
+  // A terminated login session loses its open sockets at once, on every instance (the update travels the bus).
+  const unlisten = hub.listen('sessionUpdates', (update) => {
+    if (update.status !== 'TERMINATED') return;
+    for (const extra of sockets) {
+      if (extra.principal?.sessionId === update.sessionId) {
+        // After this tick's deliveries, so a user watching sessions gets the termination frame first.
+        setImmediate(() => extra.socket.close(CloseCode.Forbidden, forbiddenReason('session terminated')));
+      }
+    }
+  });
+  const server = useServer<ConnectionParams, Extra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (ctx: WsContext<ConnectionParams, Extra>) => {
         const result = await verify(ctx.connectionParams?.authorization);
+        // The client may have left while its token was checked: arm nothing for a closed socket.
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         if (!result.ok) {
           // Close with the specific reason; graphql-ws's own generic 4403 that follows is then a no-op.
           ctx.extra.socket.close(CloseCode.Forbidden, forbiddenReason(result.reason));
           return false;
         }
+        const revoked = revocationReason(hub.history, result.principal);
+        if (revoked) {
+          ctx.extra.socket.close(CloseCode.Forbidden, forbiddenReason(revoked));
+          return false;
+        }
         ctx.extra.principal = result.principal;
+        sockets.add(ctx.extra);
         ctx.extra.cancelExpiry = at(result.principal.exp * 1000, () =>
           ctx.extra.socket.close(CloseCode.Forbidden, forbiddenReason('token expired')),
         );
         return true;
       },
-      onClose: (ctx) => ctx.extra.cancelExpiry?.(),
+      onClose: (ctx) => {
+        ctx.extra.cancelExpiry?.();
+        sockets.delete(ctx.extra);
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({
           ...ctx,
@@ -92,4 +117,11 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
     wss,
     options.heartbeatIntervalMs,
   );
+  return {
+    /** Closes every socket with 1001 and stops listening. */
+    dispose: async () => {
+      unlisten();
+      await server.dispose();
+    },
+  };
 }
