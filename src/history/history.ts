@@ -31,24 +31,43 @@ export interface HistoryOptions {
   statesKept: number;
 }
 
+/** The latest value per key, bounded; the least recently updated key goes first. */
+class LatestState<T> {
+  readonly #values = new Map<string, T>();
+  constructor(readonly limit: number) {}
+
+  set(key: string, value: T): void {
+    // Re-inserting moves the key to the newest end, so a live session outlasts stale ones.
+    this.#values.delete(key);
+    this.#values.set(key, value);
+    if (this.#values.size > this.limit) {
+      const oldest = this.#values.keys().next();
+      if (!oldest.done) this.#values.delete(oldest.value);
+    }
+  }
+
+  get(key: string): T | undefined {
+    return this.#values.get(key);
+  }
+}
+
 /** Creates the in-memory history. */
 export function createHistory(options: HistoryOptions): History {
   const logs = Object.fromEntries(STREAMS.map((s) => [s, new EventLog(options.eventsPerStream)])) as {
     [S in Stream]: EventLog<StreamPayloads[S]>;
   };
-  // Keyed by session / request id; the log machinery gives the same bounded, ordered map.
-  const sessions = new EventLog<SessionUpdate & { id: string }>(options.statesKept);
-  const requests = new EventLog<RecoveryUpdate & { id: string }>(options.statesKept);
+  const sessions = new LatestState<SessionUpdate>(options.statesKept);
+  const requests = new LatestState<RecoveryUpdate>(options.statesKept);
 
   return {
     record(stream, event) {
       logs[stream].record(event);
       if (stream === 'sessionUpdates') {
         const update = event as SessionUpdate;
-        sessions.record({ ...update, id: update.sessionId });
+        sessions.set(update.sessionId, update);
       } else if (stream === 'recoveryStatus') {
         const update = event as RecoveryUpdate;
-        requests.record({ ...update, id: update.requestId });
+        requests.set(update.requestId, update);
       }
     },
     log: (stream) => logs[stream],
