@@ -1,7 +1,14 @@
 import { GraphQLError } from 'graphql';
 
 /** The `extensions.code` values clients can branch on. */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'UNAVAILABLE' | 'SLOW_CONSUMER';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'UNAVAILABLE'
+  | 'SLOW_CONSUMER'
+  | 'CURSOR_EXPIRED'
+  | 'CONFLICT';
 
 /**
  * A GraphQL error that Yoga passes to clients unmasked, with its code. Field

@@ -1,78 +1,83 @@
-import { randomUUID } from 'node:crypto';
-import type { BusMessage, EventBus } from './bus/bus.js';
 import { apiError } from './errors.js';
 import { STREAMS, type Stream, type StreamPayloads } from './events/types.js';
-import type { History } from './history/history.js';
+import { type AppendOptions, CursorExpired, type Draft, type EventStore, StateConflict } from './store/store.js';
 
 /** A local subscriber's callback. */
 export type Listener<S extends Stream> = (event: StreamPayloads[S]) => void;
 
 /**
- * The hub joins the bus, the history and this instance's subscribers. It
- * subscribes to each stream on the bus once and fans events out locally, so
- * Redis sees one subscription per stream per instance, not one per client.
+ * The hub joins the event store and this instance's subscribers. It subscribes
+ * to each stream on the store once and fans events out locally, so Redis sees
+ * one subscription per stream per instance, not one per client. Store failures
+ * become the API's errors here.
  */
 export interface Hub {
-  /** This instance's id on the bus. */
-  readonly instanceId: string;
-  readonly history: History;
-  /** Publishes to every instance and records it here. Rejects with UNAVAILABLE when the bus is down. */
-  publish<S extends Stream>(stream: S, event: StreamPayloads[S]): Promise<StreamPayloads[S]>;
-  /** Calls `listener` for each event of the stream from any instance; returns the unsubscribe function. */
+  /** Which store backs it. */
+  readonly backend: EventStore['kind'];
+  /** Logs and publishes to every instance. Rejects UNAVAILABLE when the store is down, StateConflict on a lost race. */
+  publish<S extends Stream>(stream: S, draft: Draft<S>, options?: AppendOptions): Promise<StreamPayloads[S]>;
+  /** Calls `listener` for each event of the stream from any instance, in log order; returns the unsubscribe function. */
   listen<S extends Stream>(stream: S, listener: Listener<S>): () => void;
-  /** True while the bus works. */
+  /** Retained events after a cursor, oldest first. Rejects CURSOR_EXPIRED or UNAVAILABLE. */
+  readAfter<S extends Stream>(stream: S, after: string | null, limit: number): Promise<StreamPayloads[S][]>;
+  /** Retained events before a cursor, newest first. */
+  readBefore<S extends Stream>(stream: S, before: string | null, limit: number): Promise<StreamPayloads[S][]>;
+  /** The latest event of an entity (alert id, session id, recovery request id). */
+  latest<S extends Stream>(stream: S, entityKey: string): Promise<StreamPayloads[S] | null>;
+  /** True while the store works. */
   isReady(): boolean;
-  /** Which bus backs it. */
-  readonly backend: EventBus['kind'];
-  /** Stops listening and closes the bus. */
+  /** Stops listening and closes the store. */
   close(): Promise<void>;
 }
 
-/** Creates the hub and subscribes it to every stream on the bus. */
-export async function createHub(bus: EventBus, history: History): Promise<Hub> {
-  const instanceId = randomUUID();
+const unavailable = () =>
+  apiError('UNAVAILABLE', 'The event backend is unavailable; nothing was changed. Try again shortly.');
+
+/** Maps store failures to API errors; a GraphQL error (bad cursor) or a conflict passes through. */
+async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof CursorExpired) {
+      throw apiError('CURSOR_EXPIRED', 'This cursor is older than the retained history (or from before a reset); resync from the history queries and subscribe without `after`.');
+    }
+    if (error instanceof StateConflict || (error as { extensions?: unknown }).extensions) throw error;
+    throw unavailable();
+  }
+}
+
+/** Creates the hub and subscribes it to every stream on the store. */
+export async function createHub(store: EventStore): Promise<Hub> {
   const listeners = Object.fromEntries(STREAMS.map((s) => [s, new Set()])) as {
     [S in Stream]: Set<Listener<S>>;
   };
-
-  const deliver = <S extends Stream>(stream: S, message: BusMessage<S>) => {
-    // The publishing instance recorded it already, before anyone could ask for it.
-    if (message.origin !== instanceId) history.record(stream, message.event);
+  const deliver = <S extends Stream>(stream: S, event: StreamPayloads[S]) => {
     for (const listener of listeners[stream] as Set<Listener<S>>) {
       try {
-        listener(message.event);
+        listener(event);
       } catch (error) {
         // One broken subscriber must not stop the others' deliveries.
         console.error(`listener on ${stream} failed`, error);
       }
     }
   };
-  const unsubscribes = await Promise.all(
-    STREAMS.map((stream) => bus.subscribe(stream, (m) => deliver(stream, m))),
-  );
+  const unsubscribes = await Promise.all(STREAMS.map((stream) => store.subscribe(stream, (e) => deliver(stream, e))));
 
   return {
-    instanceId,
-    history,
-    backend: bus.kind,
-    async publish(stream, event) {
-      try {
-        await bus.publish(stream, { origin: instanceId, event });
-      } catch {
-        throw apiError('UNAVAILABLE', 'The event backend is unavailable; nothing was published. Try again.');
-      }
-      history.record(stream, event);
-      return event;
-    },
+    backend: store.kind,
+    publish: (stream, draft, options) => guarded(() => store.append(stream, draft, options)),
     listen(stream, listener) {
       const set = listeners[stream] as Set<typeof listener>;
       set.add(listener);
       return () => set.delete(listener);
     },
-    isReady: () => bus.isReady(),
+    readAfter: (stream, after, limit) => guarded(() => store.readAfter(stream, after, limit)),
+    readBefore: (stream, before, limit) => guarded(() => store.readBefore(stream, before, limit)),
+    latest: (stream, key) => guarded(() => store.latest(stream, key)),
+    isReady: () => store.isReady(),
     async close() {
       for (const unsubscribe of unsubscribes) unsubscribe();
-      await bus.close();
+      await store.close();
     },
   };
 }

@@ -1,12 +1,13 @@
-import type { History } from '../history/history.js';
+import type { Hub } from '../hub.js';
 import type { Principal } from './principal.js';
 
 /**
  * Why a verified token must still be refused, or null if it may be used: its
- * login session has been terminated (known from the session updates this
- * instance has seen, on any instance).
+ * login session has been terminated (from the session's latest state in the
+ * event store, so a termination on any instance counts).
  */
-export function revocationReason(history: History, principal: Principal): string | null {
+export async function revocationReason(hub: Hub, principal: Principal): Promise<string | null> {
   if (principal.sessionId === null) return null;
-  return history.session(principal.sessionId)?.status === 'TERMINATED' ? 'session terminated' : null;
+  const session = await hub.latest('sessionUpdates', principal.sessionId);
+  return session?.status === 'TERMINATED' ? 'session terminated' : null;
 }

@@ -28,7 +28,7 @@ describe('defaults', () => {
       heartbeatIntervalMs: 30_000,
       production: false,
       graphiql: true,
-      historyLimit: 1000,
+      retention: { maxEvents: 10_000, maxAgeMs: 86_400_000 },
     });
   });
 
@@ -44,7 +44,8 @@ describe('defaults', () => {
       ALLOWED_ORIGINS: '',
       MAX_CONNECTIONS: '',
       HEARTBEAT_INTERVAL_MS: '',
-      HISTORY_LIMIT: '',
+      HISTORY_MAX_EVENTS: '',
+      HISTORY_MAX_AGE_SECONDS: '',
       GRAPHIQL: '',
     };
     expect(loadConfig(empty)).toEqual(loadConfig({}));
@@ -68,7 +69,8 @@ describe('valid values are read', () => {
                                                                { allowedOrigins: ['https://a.example.com', 'http://localhost:5173'] }],
     [{ MAX_CONNECTIONS: '1' },                                 { maxConnections: 1 }],
     [{ HEARTBEAT_INTERVAL_MS: '1000' },                        { heartbeatIntervalMs: 1000 }],
-    [{ HISTORY_LIMIT: '50' },                                  { historyLimit: 50 }],
+    [{ HISTORY_MAX_EVENTS: '50' },                             { retention: { maxEvents: 50, maxAgeMs: 86_400_000 } }],
+    [{ HISTORY_MAX_AGE_SECONDS: '60' },                        { retention: { maxEvents: 10_000, maxAgeMs: 60_000 } }],
     [{ NODE_ENV: 'test' },                                     { production: false, graphiql: true }],
     [{ GRAPHIQL: 'false' },                                    { graphiql: false }],
     [{ GRAPHIQL: 'true' },                                     { graphiql: true }],
@@ -97,7 +99,8 @@ describe('each invalid variable is refused by name', () => {
     [{ ALLOWED_ORIGINS: 'https://ok.example.com,app.example.com' }, 'ALLOWED_ORIGINS'],
     [{ MAX_CONNECTIONS: '0' },                                 'MAX_CONNECTIONS'],
     [{ HEARTBEAT_INTERVAL_MS: '5' },                           'HEARTBEAT_INTERVAL_MS'],
-    [{ HISTORY_LIMIT: '0' },                                   'HISTORY_LIMIT'],
+    [{ HISTORY_MAX_EVENTS: '0' },                              'HISTORY_MAX_EVENTS'],
+    [{ HISTORY_MAX_AGE_SECONDS: '1.5' },                       'HISTORY_MAX_AGE_SECONDS'],
     [{ NODE_ENV: 'staging' },                                  'NODE_ENV'],
     [{ GRAPHIQL: 'yes' },                                      'GRAPHIQL'],
   ];

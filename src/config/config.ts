@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KeySource } from '../auth/verify.js';
+import type { Retention } from '../store/store.js';
 
 /** The development secret used when no JWT configuration is given outside production. Never in production. */
 export const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production!';
@@ -20,8 +21,8 @@ export interface Config {
   production: boolean;
   /** GraphiQL at /graphql in a browser; off in production. */
   graphiql: boolean;
-  /** Events kept per stream in the in-memory history. */
-  historyLimit: number;
+  /** How much of each stream's log is kept for history and replay. */
+  retention: Retention;
 }
 
 /** A configuration error; its message names the variable and what it expects. */
@@ -76,7 +77,8 @@ const ENV = z.object({
     .default([]),
   MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
   HEARTBEAT_INTERVAL_MS: integer(1000, 3_600_000).default(30_000),
-  HISTORY_LIMIT: integer(1, 100_000).default(1000),
+  HISTORY_MAX_EVENTS: integer(1, 10_000_000).default(10_000),
+  HISTORY_MAX_AGE_SECONDS: integer(1, 365 * 24 * 3600).default(24 * 3600),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
 });
 
@@ -124,6 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     production,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' && !production : !production,
-    historyLimit: e.HISTORY_LIMIT,
+    retention: { maxEvents: e.HISTORY_MAX_EVENTS, maxAgeMs: e.HISTORY_MAX_AGE_SECONDS * 1000 },
   };
 }

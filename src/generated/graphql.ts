@@ -179,7 +179,7 @@ export type Query = {
   __typename?: 'Query';
   /** The caller. Requires a token. */
   me: Principal;
-  /** Recent alerts, newest first, within the caller's scope. `limit` is 1 to 500. */
+  /** Recent alerts, newest first, within the caller's scope; an acknowledged alert appears once, in its latest state. `limit` is 1 to 500. */
   recentAlerts: Array<SecurityAlert>;
   /** Recent RBAC events, newest first, within the caller's scope. `limit` is 1 to 500. */
   recentRbacEvents: Array<RbacEvent>;
@@ -193,30 +193,35 @@ export type Query = {
 
 
 export type QueryRecentAlertsArgs = {
+  before: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<AlertFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryRecentRbacEventsArgs = {
+  before: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<RbacFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryRecentRecoveryUpdatesArgs = {
+  before: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<RecoveryFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryRecentSessionUpdatesArgs = {
+  before: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<SessionFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryRecentToolAccessEventsArgs = {
+  before: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<ToolAccessFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -240,6 +245,8 @@ export type RbacEvent = {
   /** Who made the change (the token's `sub`). */
   actor: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** This event's position in its stream: pass it as `after` to resume, or `before` to page back. Opaque. */
+  cursor: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   message: Scalars['String']['output'];
   resource: Maybe<Scalars['String']['output']>;
@@ -301,6 +308,8 @@ export type RecoveryUpdate = {
   /** Who has approved so far. */
   approvals: Array<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** This event's position in its stream: pass it as `after` to resume, or `before` to page back. Opaque. */
+  cursor: Scalars['String']['output'];
   custodians: Array<Scalars['String']['output']>;
   /** Who made the decision this update reports. */
   decidedBy: Maybe<Scalars['String']['output']>;
@@ -341,13 +350,15 @@ export type Role =
   | 'SERVICE'
   | 'USER';
 
-/** A security alert raised by a detecting system. Published again when acknowledged. */
+/** A security alert raised by a detecting system. Published again (same id, new cursor) when acknowledged. */
 export type SecurityAlert = {
   __typename?: 'SecurityAlert';
   /** Shorthand for `acknowledgement.by`. */
   acknowledgedBy: Maybe<Scalars['String']['output']>;
   acknowledgement: Maybe<Acknowledgement>;
   createdAt: Scalars['DateTime']['output'];
+  /** This event's position in its stream: pass it as `after` to resume, or `before` to page back. Opaque. */
+  cursor: Scalars['String']['output'];
   details: Maybe<Scalars['JSONObject']['output']>;
   id: Scalars['ID']['output'];
   /** What the alert is keyed on: an IP address, a user name, ... */
@@ -380,6 +391,8 @@ export type SessionStatus =
 export type SessionUpdate = {
   __typename?: 'SessionUpdate';
   createdAt: Scalars['DateTime']['output'];
+  /** This event's position in its stream: pass it as `after` to resume, or `before` to page back. Opaque. */
+  cursor: Scalars['String']['output'];
   device: Maybe<Device>;
   /** This update's id. */
   id: Scalars['ID']['output'];
@@ -413,26 +426,31 @@ export type Subscription = {
 
 
 export type SubscriptionRbacEventsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<RbacFilter>;
 };
 
 
 export type SubscriptionRecoveryStatusArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<RecoveryFilter>;
 };
 
 
 export type SubscriptionSecurityAlertsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<AlertFilter>;
 };
 
 
 export type SubscriptionSessionUpdatesArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<SessionFilter>;
 };
 
 
 export type SubscriptionToolAccessEventsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<ToolAccessFilter>;
 };
 
@@ -449,6 +467,8 @@ export type ToolAccessEvent = {
   /** Who caused the change (the token's `sub`). */
   actor: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** This event's position in its stream: pass it as `after` to resume, or `before` to page back. Opaque. */
+  cursor: Scalars['String']['output'];
   /** The data points the access covers or touched. */
   dataPoints: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -669,6 +689,7 @@ export type RbacEventResolvers<ContextType = Context, ParentType extends Resolve
   action?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   resource?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -682,6 +703,7 @@ export type RecoveryUpdateResolvers<ContextType = Context, ParentType extends Re
   approvalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   approvals?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   custodians?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -698,6 +720,7 @@ export type SecurityAlertResolvers<ContextType = Context, ParentType extends Res
   acknowledgedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   acknowledgement?: Resolver<Maybe<ResolversTypes['Acknowledgement']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   details?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   identifier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -712,6 +735,7 @@ export type SecurityAlertResolvers<ContextType = Context, ParentType extends Res
 
 export type SessionUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SessionUpdate'] = ResolversParentTypes['SessionUpdate']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   device?: Resolver<Maybe<ResolversTypes['Device']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sessionId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -732,6 +756,7 @@ export type ToolAccessEventResolvers<ContextType = Context, ParentType extends R
   action?: Resolver<ResolversTypes['ToolAccessAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dataPoints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -12,28 +12,56 @@ import { decideOnRecovery, requestRecovery } from '../publish/recovery.js';
 import { reportSession, terminateSession } from '../publish/sessions.js';
 import { changeToolAccess } from '../publish/tools.js';
 import { requireLimit } from '../publish/validate.js';
+import { entityKeyOf } from '../store/store.js';
 import type { Context } from './context.js';
 import { watch } from './watch.js';
 
-/** Recent events of a stream, newest first, through the same scope check as live delivery. */
-function recent<S extends Stream>(
+/** Log entries examined per round trip when scanning history. */
+const SCAN_PAGE = 200;
+
+/** False for an event superseded by a later version of itself (an alert, once acknowledged). */
+async function isCurrent<S extends Stream>(hub: Hub, stream: S, event: StreamPayloads[S]): Promise<boolean> {
+  if (entityKeyOf(stream, event) !== event.id) return true;
+  const latest = await hub.latest(stream, event.id);
+  return latest === null || latest.cursor === event.cursor;
+}
+
+/**
+ * Recent events of a stream, newest first, through the same scope check as
+ * live delivery, older than `before` when given. An event updated later under
+ * the same id (an acknowledged alert) is listed once, in its latest state.
+ */
+async function recent<S extends Stream>(
   hub: Hub,
   principal: Principal,
   stream: S,
-  limit: number | null | undefined,
-  filter: StreamFilters[S] | null | undefined,
-): StreamPayloads[S][] {
+  args: { limit?: number | null; filter?: StreamFilters[S] | null; before?: string | null },
+): Promise<StreamPayloads[S][]> {
   authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
-  const keep = (event: StreamPayloads[S]) =>
-    canSee(principal, stream, event) && matchesFilter(stream, filter, event);
-  return hub.history.log(stream).recent(requireLimit(limit), keep);
+  const limit = requireLimit(args.limit);
+  const result: StreamPayloads[S][] = [];
+  let before = args.before ?? null;
+  for (;;) {
+    const page = await hub.readBefore(stream, before, SCAN_PAGE);
+    const candidates = page.filter(
+      (event) => canSee(principal, stream, event) && matchesFilter(stream, args.filter, event),
+    );
+    const current = await Promise.all(candidates.map((event) => isCurrent(hub, stream, event)));
+    for (const [i, event] of candidates.entries()) {
+      if (!current[i]) continue;
+      result.push(event);
+      if (result.length === limit) return result;
+    }
+    if (page.length < SCAN_PAGE) return result;
+    before = (page[page.length - 1] as StreamPayloads[S]).cursor;
+  }
 }
 
-/** A subscription field: the live, scoped stream; each event is the field's value. */
+/** A subscription field: the live (and, with `after`, resumed) scoped stream; each event is the field's value. */
 function live<S extends Stream>(stream: S) {
   return {
-    subscribe: (_: unknown, args: { filter?: StreamFilters[S] | null }, ctx: Context) =>
-      watch(ctx.hub, requirePrincipal(ctx.principal), stream, args.filter),
+    subscribe: (_: unknown, args: { filter?: StreamFilters[S] | null; after?: string | null }, ctx: Context) =>
+      watch(ctx.hub, requirePrincipal(ctx.principal), stream, args.filter, args.after),
     resolve: (event: StreamPayloads[S]) => event,
   };
 }
@@ -55,14 +83,11 @@ export const resolvers: Resolvers = {
 
   Query: {
     me: (_, __, ctx) => me(ctx),
-    recentAlerts: (_, { limit, filter }, ctx) => recent(ctx.hub, me(ctx), 'securityAlerts', limit, filter),
-    recentSessionUpdates: (_, { limit, filter }, ctx) =>
-      recent(ctx.hub, me(ctx), 'sessionUpdates', limit, filter),
-    recentToolAccessEvents: (_, { limit, filter }, ctx) =>
-      recent(ctx.hub, me(ctx), 'toolAccessEvents', limit, filter),
-    recentRecoveryUpdates: (_, { limit, filter }, ctx) =>
-      recent(ctx.hub, me(ctx), 'recoveryStatus', limit, filter),
-    recentRbacEvents: (_, { limit, filter }, ctx) => recent(ctx.hub, me(ctx), 'rbacEvents', limit, filter),
+    recentAlerts: (_, args, ctx) => recent(ctx.hub, me(ctx), 'securityAlerts', args),
+    recentSessionUpdates: (_, args, ctx) => recent(ctx.hub, me(ctx), 'sessionUpdates', args),
+    recentToolAccessEvents: (_, args, ctx) => recent(ctx.hub, me(ctx), 'toolAccessEvents', args),
+    recentRecoveryUpdates: (_, args, ctx) => recent(ctx.hub, me(ctx), 'recoveryStatus', args),
+    recentRbacEvents: (_, args, ctx) => recent(ctx.hub, me(ctx), 'rbacEvents', args),
   },
 
   Mutation: {

@@ -6,38 +6,69 @@ import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Hub } from '../hub.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch } from '../policy/scope.js';
+import { decodeCursor } from '../store/cursor.js';
 import { at } from '../util/at.js';
 
-/** How many undelivered events one subscription may hold before it is cut off. */
+/** How many undelivered events one subscription may hold before it is cut off (it can resume from its cursor). */
 export const SUBSCRIBER_BUFFER = 1000;
 
+/** Events read from the log per round trip while replaying. */
+const REPLAY_PAGE = 500;
+
+/** Position of a cursor within its epoch, for ordering live events against the replay. */
+const seqOf = (cursor: string) => decodeCursor(cursor, 'cursor')?.seq ?? 0;
+
 /**
- * A live stream of the events the principal may see, narrowed by its filter.
- * The scope check runs on every event; the stream ends when the token expires
- * or its login session is terminated,
- * and errors (SLOW_CONSUMER) rather than silently dropping if the subscriber
- * falls too far behind.
+ * A stream of the events the principal may see, narrowed by its filter. With
+ * `after`, it first replays every retained event after that cursor, then
+ * continues live: live events are buffered from the start and merged at the
+ * seam by sequence number, so nothing is missed or repeated. The scope check
+ * runs on every event, replayed ones included, with the principal's current
+ * roles. The stream ends when the token expires or its session is terminated,
+ * and errors with SLOW_CONSUMER (resume from the last cursor) rather than
+ * silently dropping if the subscriber falls too far behind.
  */
-export function watch<S extends Stream>(
+export async function watch<S extends Stream>(
   hub: Hub,
   principal: Principal,
   stream: S,
   filter: StreamFilters[S] | null | undefined,
-): AsyncIterable<StreamPayloads[S]> {
+  after: string | null | undefined,
+): Promise<AsyncIterable<StreamPayloads[S]>> {
   authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
+  const admits = (event: StreamPayloads[S]) => canSee(principal, stream, event) && matchesFilter(stream, filter, event);
+
+  // Listen before reading the log, so an event appended during the replay is buffered, not lost.
+  let deliver: ((event: StreamPayloads[S]) => void) | null = null;
+  const early: StreamPayloads[S][] = [];
+  const unlisten = hub.listen(stream, (event) => (deliver ? deliver(event) : early.push(event)));
+  let firstPage: StreamPayloads[S][] = [];
+  if (after != null) {
+    try {
+      // Read once here so a bad or expired cursor fails the subscribe call itself, plainly.
+      firstPage = await hub.readAfter(stream, after, REPLAY_PAGE);
+    } catch (error) {
+      unlisten();
+      throw error;
+    }
+  }
+
   return new Repeater<StreamPayloads[S]>(async (push, stop) => {
     let pending = 0;
-    const unlisten = hub.listen(stream, (event) => {
-      if (!canSee(principal, stream, event) || !matchesFilter(stream, filter, event)) return;
+    // The client has seen everything up to its cursor, even if that event's live copy reaches us late.
+    let lastSeq = after != null ? seqOf(after) : 0;
+    const send = (event: StreamPayloads[S]) => {
+      lastSeq = seqOf(event.cursor);
+      if (!admits(event)) return;
       if (++pending > SUBSCRIBER_BUFFER) {
-        stop(apiError('SLOW_CONSUMER', 'Subscriber fell too far behind; resubscribe to continue'));
+        stop(apiError('SLOW_CONSUMER', 'Subscriber fell too far behind; resubscribe with `after` set to the last cursor received'));
         return;
       }
       push(event).then(
         () => pending--,
         () => undefined,
       );
-    });
+    };
     const cancelExpiry = at(principal.exp * 1000, () =>
       stop(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
     );
@@ -50,6 +81,24 @@ export function watch<S extends Stream>(
               stop(apiError('UNAUTHENTICATED', 'Session terminated; sign in again'));
             }
           });
+
+    try {
+      if (after != null) {
+        let page = firstPage;
+        while (page.length > 0) {
+          for (const event of page) send(event);
+          if (page.length < REPLAY_PAGE) break;
+          page = await hub.readAfter(stream, (page[page.length - 1] as StreamPayloads[S]).cursor, REPLAY_PAGE);
+        }
+      }
+      // The seam: what arrived live during the replay, minus what the replay already sent.
+      for (const event of early) if (seqOf(event.cursor) > lastSeq) send(event);
+      early.length = 0;
+      deliver = send;
+    } catch (error) {
+      stop(error);
+    }
+
     await stop;
     unlisten();
     unlistenSession();

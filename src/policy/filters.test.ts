@@ -32,6 +32,7 @@ const alert = (over: Partial<SecurityAlert> = {}): SecurityAlert => ({
   mitigation: null,
   raisedBy: 'login-service',
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   acknowledgement: null,
   ...over,
 });
@@ -44,6 +45,7 @@ const session = (over: Partial<SessionUpdate> = {}): SessionUpdate => ({
   device: null,
   terminatedBy: null,
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 
@@ -56,6 +58,7 @@ const toolEvent = (over: Partial<ToolAccessEvent> = {}): ToolAccessEvent => ({
   actor: 'alice',
   reason: null,
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 
@@ -73,6 +76,7 @@ const recovery = (over: Partial<RecoveryUpdate> = {}): RecoveryUpdate => ({
   reason: null,
   requestedBy: 'alice',
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 
@@ -87,6 +91,7 @@ const rbac = (over: Partial<RbacEvent> = {}): RbacEvent => ({
   securityLevel: null,
   message: 'alice is now an auditor',
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 

@@ -41,6 +41,7 @@ const alert = (over: Partial<SecurityAlert> = {}): SecurityAlert => ({
   mitigation: null,
   raisedBy: 'login-service',
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   acknowledgement: null,
   ...over,
 });
@@ -52,6 +53,7 @@ const session = (over: Partial<SessionUpdate> & Pick<SessionUpdate, 'userId'>): 
   device: null,
   terminatedBy: null,
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 
@@ -63,6 +65,7 @@ const toolEvent = (over: Partial<ToolAccessEvent> & Pick<ToolAccessEvent, 'userI
   actor: 'api-gateway',
   reason: null,
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 
@@ -79,6 +82,7 @@ const recovery = (over: Partial<RecoveryUpdate> & Pick<RecoveryUpdate, 'userId'>
   reason: null,
   requestedBy: over.userId,
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 
@@ -92,6 +96,7 @@ const rbac = (over: Partial<RbacEvent> & Pick<RbacEvent, 'type'>): RbacEvent => 
   securityLevel: null,
   message: 'something changed',
   createdAt: CREATED_AT,
+  cursor: '0000000000000000.1.1',
   ...over,
 });
 

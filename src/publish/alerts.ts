@@ -2,10 +2,11 @@ import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput } from '../errors.js';
 import type { SecurityAlert } from '../events/types.js';
+import type { Draft } from '../store/store.js';
 import type { RaiseAlertInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayAcknowledgeAlert, mayPublishEvents } from '../policy/actions.js';
-import { stamp } from './event.js';
+import { decideAndPublish, stamp } from './event.js';
 import { optionalDetails, optionalId, optionalText, requireId, requireText } from './validate.js';
 
 /** Raises an alert: validated, then published to every subscriber in scope. */
@@ -15,7 +16,7 @@ export async function raiseAlert(
   input: RaiseAlertInput,
 ): Promise<SecurityAlert> {
   authorize(mayPublishEvents(principal), 'Only service and admin tokens may raise alerts');
-  const alert: SecurityAlert = {
+  const alert: Draft<'securityAlerts'> = {
     ...stamp(),
     type: input.type,
     severity: input.severity,
@@ -39,18 +40,20 @@ export async function acknowledgeAlert(
   note: string | null | undefined,
 ): Promise<SecurityAlert> {
   authorize(mayAcknowledgeAlert(principal), 'Only officers and admins may acknowledge alerts');
-  const alert = hub.history.log('securityAlerts').get(requireId(id, 'id'));
-  if (!alert) throw badInput(`No alert ${id} is known (it may be older than the retained history)`, 'id');
-  if (alert.acknowledgement) {
-    throw badInput(`Alert ${id} was already acknowledged by ${alert.acknowledgement.by}`, 'id');
-  }
-  const acknowledged: SecurityAlert = {
-    ...alert,
-    acknowledgement: {
-      by: principal.sub,
-      at: new Date().toISOString(),
-      note: optionalText(note, 'note'),
-    },
-  };
-  return hub.publish('securityAlerts', acknowledged);
+  const alertId = requireId(id, 'id');
+  const acknowledgement = { by: principal.sub, at: '', note: optionalText(note, 'note') };
+  return decideAndPublish(async () => {
+    const alert = await hub.latest('securityAlerts', alertId);
+    if (!alert) throw badInput(`No alert ${id} is known (it may be older than the retained history)`, 'id');
+    if (alert.acknowledgement) {
+      throw badInput(`Alert ${id} was already acknowledged by ${alert.acknowledgement.by}`, 'id');
+    }
+    const { cursor, ...current } = alert;
+    const acknowledged: Draft<'securityAlerts'> = {
+      ...current,
+      acknowledgement: { ...acknowledgement, at: new Date().toISOString() },
+    };
+    // Conditional on the state read above: of two concurrent acknowledgements, one wins.
+    return hub.publish('securityAlerts', acknowledged, { expect: cursor });
+  });
 }

@@ -1,6 +1,7 @@
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { RbacEvent } from '../events/types.js';
+import type { Draft } from '../store/store.js';
 import type { PublishRbacEventInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayPublishEvents } from '../policy/actions.js';
@@ -14,7 +15,7 @@ export async function publishRbacEvent(
   input: PublishRbacEventInput,
 ): Promise<RbacEvent> {
   authorize(mayPublishEvents(principal), 'Only service and admin tokens may publish RBAC events');
-  const event: RbacEvent = {
+  const event: Draft<'rbacEvents'> = {
     ...stamp(),
     type: input.type,
     actor: principal.sub,

@@ -3,11 +3,12 @@ import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput } from '../errors.js';
 import type { RecoveryUpdate } from '../events/types.js';
+import type { Draft } from '../store/store.js';
 import type { RequestRecoveryInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayDecideRecovery, mayRequestFor } from '../policy/actions.js';
 import { decideRecovery, type RecoveryDecision } from '../policy/recovery.js';
-import { stamp } from './event.js';
+import { decideAndPublish, stamp } from './event.js';
 import { idList, optionalText, requireId } from './validate.js';
 
 /** Opens a recovery request (PENDING) and publishes it. */
@@ -31,7 +32,7 @@ export async function requestRecovery(
   if (!Number.isInteger(threshold) || threshold < 1 || threshold > maxThreshold) {
     throw badInput(`threshold must be 1 to ${maxThreshold}`, 'input.threshold');
   }
-  const update: RecoveryUpdate = {
+  const update: Draft<'recoveryStatus'> = {
     ...stamp(),
     requestId: randomUUID(),
     userId,
@@ -55,22 +56,25 @@ export async function decideOnRecovery(
   requestId: string,
   decision: RecoveryDecision,
 ): Promise<RecoveryUpdate> {
-  const current = hub.history.recoveryRequest(requireId(requestId, 'requestId'));
-  if (!current) throw badInput(`No recovery request ${requestId} is known`, 'requestId');
-  authorize(
-    mayDecideRecovery(principal, current),
-    'Only a custodian of this request or an admin may decide it',
-  );
-  const outcome = decideRecovery(current, principal.sub, decision);
-  if (!outcome.ok) throw badInput(outcome.refusal, 'requestId');
-  const update: RecoveryUpdate = {
-    ...current,
-    ...stamp(),
-    status: outcome.status,
-    approvals: outcome.approvals,
-    approvalCount: outcome.approvals.length,
-    decidedBy: principal.sub,
-    reason: optionalText(outcome.reason, 'reason'),
-  };
-  return hub.publish('recoveryStatus', update);
+  const id = requireId(requestId, 'requestId');
+  const reason = decision.kind === 'deny' ? optionalText(decision.reason, 'reason') : null;
+  return decideAndPublish(async () => {
+    const current = await hub.latest('recoveryStatus', id);
+    if (!current) throw badInput(`No recovery request ${requestId} is known`, 'requestId');
+    authorize(mayDecideRecovery(principal, current), 'Only a custodian of this request or an admin may decide it');
+    const outcome = decideRecovery(current, principal.sub, decision);
+    if (!outcome.ok) throw badInput(outcome.refusal, 'requestId');
+    const { cursor, ...state } = current;
+    const update: Draft<'recoveryStatus'> = {
+      ...state,
+      ...stamp(),
+      status: outcome.status,
+      approvals: outcome.approvals,
+      approvalCount: outcome.approvals.length,
+      decidedBy: principal.sub,
+      reason: outcome.status === 'DENIED' ? reason : null,
+    };
+    // Conditional on the state read above: concurrent approvals on two instances both count, in turn.
+    return hub.publish('recoveryStatus', update, { expect: cursor });
+  });
 }

@@ -2,10 +2,11 @@ import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput } from '../errors.js';
 import type { SessionUpdate } from '../events/types.js';
+import type { Draft } from '../store/store.js';
 import type { DeviceInput, ReportSessionInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayPublishEvents, mayTerminateSession } from '../policy/actions.js';
-import { stamp } from './event.js';
+import { decideAndPublish, stamp } from './event.js';
 import { optionalText, requireId } from './validate.js';
 
 function device(input: DeviceInput | null | undefined): SessionUpdate['device'] {
@@ -25,7 +26,7 @@ export async function reportSession(
   input: ReportSessionInput,
 ): Promise<SessionUpdate> {
   authorize(mayPublishEvents(principal), 'Only service and admin tokens may report sessions');
-  const update: SessionUpdate = {
+  const update: Draft<'sessionUpdates'> = {
     ...stamp(),
     sessionId: requireId(input.sessionId, 'input.sessionId'),
     userId: requireId(input.userId, 'input.userId'),
@@ -37,26 +38,21 @@ export async function reportSession(
 }
 
 /** Terminates a known, live session. */
-export async function terminateSession(
-  hub: Hub,
-  principal: Principal,
-  sessionId: string,
-): Promise<SessionUpdate> {
-  const session = hub.history.session(requireId(sessionId, 'sessionId'));
-  if (!session) throw badInput(`No session ${sessionId} is known`, 'sessionId');
-  authorize(
-    mayTerminateSession(principal, session),
-    'Only an admin or the session’s own user may terminate it',
-  );
-  if (session.status === 'TERMINATED')
-    throw badInput(`Session ${sessionId} is already terminated`, 'sessionId');
-  const update: SessionUpdate = {
-    ...stamp(),
-    sessionId: session.sessionId,
-    userId: session.userId,
-    status: 'TERMINATED',
-    device: session.device,
-    terminatedBy: principal.sub,
-  };
-  return hub.publish('sessionUpdates', update);
+export async function terminateSession(hub: Hub, principal: Principal, sessionId: string): Promise<SessionUpdate> {
+  const id = requireId(sessionId, 'sessionId');
+  return decideAndPublish(async () => {
+    const session = await hub.latest('sessionUpdates', id);
+    if (!session) throw badInput(`No session ${sessionId} is known`, 'sessionId');
+    authorize(mayTerminateSession(principal, session), 'Only an admin or the session’s own user may terminate it');
+    if (session.status === 'TERMINATED') throw badInput(`Session ${sessionId} is already terminated`, 'sessionId');
+    const update: Draft<'sessionUpdates'> = {
+      ...stamp(),
+      sessionId: session.sessionId,
+      userId: session.userId,
+      status: 'TERMINATED',
+      device: session.device,
+      terminatedBy: principal.sub,
+    };
+    return hub.publish('sessionUpdates', update, { expect: session.cursor });
+  });
 }

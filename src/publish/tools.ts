@@ -1,6 +1,7 @@
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { ToolAccessEvent } from '../events/types.js';
+import type { Draft } from '../store/store.js';
 import type { ToolAccessAction, ToolAccessInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayChangeToolAccess, mayPublishEvents, mayRequestFor } from '../policy/actions.js';
@@ -31,7 +32,7 @@ export async function changeToolAccess(
   const userId = requireId(input.userId, 'input.userId');
   const rule = RULES[action];
   authorize(rule.allowed(principal, userId), rule.refusal);
-  const event: ToolAccessEvent = {
+  const event: Draft<'toolAccessEvents'> = {
     ...stamp(),
     toolId: requireId(input.toolId, 'input.toolId'),
     userId,

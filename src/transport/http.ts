@@ -71,7 +71,7 @@ export async function createApp(config: Config, hub: Hub, verify: TokenVerifier)
       if (!result.ok) {
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${result.reason}`, { http: { status: 401 } });
       }
-      const revoked = revocationReason(hub.history, result.principal);
+      const revoked = await revocationReason(hub, result.principal);
       if (revoked)
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${revoked}`, { http: { status: 401 } });
       return { principal: result.principal, hub };

@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createVerifier } from '../auth/verify.js';
-import { createMemoryBus } from '../bus/memory.js';
-import { createRedisBus } from '../bus/redis.js';
 import type { Config } from '../config/config.js';
-import { createHistory } from '../history/history.js';
 import { createHub, type Hub } from '../hub.js';
+import { createMemoryStore } from '../store/memory.js';
+import { createRedisStore } from '../store/redis.js';
 import { createApp } from './http.js';
 import { useWsTransport } from './ws.js';
 
@@ -19,7 +18,7 @@ export interface RunningServer {
   readonly url: string;
   readonly hub: Hub;
   readonly http: Server;
-  /** Closes sockets (1001), the HTTP server and the bus. */
+  /** Closes sockets (1001), the HTTP server and the store. */
   close(): Promise<void>;
 }
 
@@ -36,13 +35,12 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Starts the server: the bus (memory or Redis), the hub, HTTP + SSE + WebSocket on one port. */
+/** Starts the server: the event store (memory or Redis), the hub, HTTP + SSE + WebSocket on one port. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl }) : createMemoryBus();
-  const hub = await createHub(
-    bus,
-    createHistory({ eventsPerStream: config.historyLimit, statesKept: 10_000 }),
-  );
+  const store = config.redisUrl
+    ? await createRedisStore({ url: config.redisUrl, retention: config.retention })
+    : createMemoryStore(config.retention);
+  const hub = await createHub(store);
   const verify = createVerifier(config.keys);
   const app = await createApp(config, hub, verify);
 

@@ -71,7 +71,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
           ctx.extra.socket.close(CloseCode.Forbidden, forbiddenReason(result.reason));
           return false;
         }
-        const revoked = revocationReason(hub.history, result.principal);
+        const revoked = await revocationReason(hub, result.principal);
         if (revoked) {
           ctx.extra.socket.close(CloseCode.Forbidden, forbiddenReason(revoked));
           return false;

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { Redis } from 'ioredis';
+import type { Stream, StreamPayloads } from '../events/types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { CursorExpired, type Draft, type EventStore, entityKeyOf, type Retention, StateConflict } from './store.js';
+
+/** Options for the Redis store. */
+export interface RedisStoreOptions {
+  /** `redis://` or `rediss://` URL. */
+  url: string;
+  retention: Retention;
+  /** Prefix of every key and channel; default `seh`. */
+  prefix?: string;
+  /** How long an entity's latest state is kept after its last update, in seconds; default 7 days. */
+  stateTtlSeconds?: number;
+}
+
+/**
+ * Appends atomically: log entry (Redis Stream, trimmed exactly by count and age),
+ * sequence number, entity state (optionally compare-and-set), and the pub/sub
+ * message. Being one script, pub/sub order is log order, and no subscriber can
+ * see an event that is not yet in the log. All keys share one hash tag, so it
+ * runs on a Redis Cluster too.
+ *
+ * KEYS: log, meta (epoch + seq), state. ARGV: new epoch, event JSON, max events,
+ * max age ms, channel, mode (none | set | cas), expected cursor, state TTL s.
+ */
+const APPEND = `
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[2], 'epoch', epoch, 'seq', 0)
+end
+if ARGV[6] == 'cas' then
+  local current = redis.call('HGET', KEYS[3], 'cursor') or ''
+  if current ~= ARGV[7] then return {'conflict'} end
+end
+local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], '*', 'n', seq, 'e', ARGV[2])
+local now = redis.call('TIME')
+local minId = string.format('%.0f', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[4]))
+redis.call('XTRIM', KEYS[1], 'MINID', minId)
+local cursor = epoch .. '.' .. seq .. '.' .. id
+if ARGV[6] ~= 'none' then
+  redis.call('HSET', KEYS[3], 'cursor', cursor, 'event', ARGV[2])
+  redis.call('EXPIRE', KEYS[3], ARGV[8])
+end
+redis.call('PUBLISH', ARGV[5], '{"cursor":"' .. cursor .. '","event":' .. ARGV[2] .. '}')
+return {'ok', cursor}
+`;
+
+type StreamEntry = [id: string, fields: string[]];
+
+interface AppendCommand {
+  sehAppend(...args: (string | number)[]): Promise<[string, string?]>;
+}
+
+/**
+ * Event store on Redis: a Stream per event stream for the log, pub/sub
+ * (graphql-redis-subscriptions over ioredis, separate publisher and subscriber
+ * connections) for live delivery. Resolves once connected; rejects if Redis
+ * cannot be reached at start-up.
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<EventStore> {
+  const prefix = options.prefix ?? 'seh';
+  const { maxEvents, maxAgeMs } = options.retention;
+  const stateTtl = options.stateTtlSeconds ?? 7 * 24 * 3600;
+  // The publisher fails fast while Redis is down instead of queueing without bound;
+  // the subscriber keeps its queue so ioredis can resubscribe on reconnect.
+  const publisher = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const subscriber = new Redis(options.url, { lazyConnect: true });
+  // ioredis reports every failed reconnect as an 'error' event; the state that matters is read by isReady().
+  for (const client of [publisher, subscriber]) client.on('error', () => {});
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw new Error(`Cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
+  }
+  publisher.defineCommand('sehAppend', { numberOfKeys: 3, lua: APPEND });
+  const pubsub = new RedisPubSub({ publisher, subscriber });
+  let closed = false;
+
+  // One hash tag per stream: its keys live in one cluster slot, streams spread over slots.
+  const keys = (stream: Stream) => {
+    const tag = `{${prefix}:${stream}}`;
+    return { log: `${tag}:log`, meta: `${tag}:meta`, state: (key: string) => `${tag}:state:${key}` };
+  };
+  const channelOf = (stream: Stream) => `${prefix}:${stream}`;
+
+  const field = ([, fields]: StreamEntry, name: string) => fields[fields.indexOf(name) + 1] as string;
+  const parse = <S extends Stream>(epoch: string, entry: StreamEntry): StreamPayloads[S] => ({
+    ...JSON.parse(field(entry, 'e')),
+    cursor: encodeCursor({ epoch, seq: Number(field(entry, 'n')), id: entry[0] }),
+  });
+
+  /** Runs a MULTI and returns each reply, failing on the first error. */
+  const transaction = async (build: (multi: ReturnType<Redis['multi']>) => void): Promise<unknown[]> => {
+    const multi = publisher.multi();
+    build(multi);
+    const replies = (await multi.exec()) ?? [];
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  };
+
+  return {
+    kind: 'redis',
+    async append<S extends Stream>(stream: S, draft: Draft<S>, appendOptions?: { expect?: string | null }) {
+      const k = keys(stream);
+      const entity = entityKeyOf(stream, draft);
+      const cas = appendOptions !== undefined && 'expect' in appendOptions && entity !== null;
+      const json = JSON.stringify(draft);
+      const [status, cursor] = await (publisher as unknown as AppendCommand).sehAppend(
+        k.log,
+        k.meta,
+        entity === null ? k.meta : k.state(entity),
+        randomBytes(8).toString('hex'),
+        json,
+        maxEvents,
+        maxAgeMs,
+        channelOf(stream),
+        cas ? 'cas' : entity === null ? 'none' : 'set',
+        cas ? (appendOptions?.expect ?? '') : '',
+        stateTtl,
+      );
+      if (status === 'conflict') throw new StateConflict();
+      return { ...draft, cursor } as StreamPayloads[S];
+    },
+
+    async subscribe<S extends Stream>(stream: S, onEvent: (event: StreamPayloads[S]) => void) {
+      const id = await pubsub.subscribe(
+        channelOf(stream),
+        (message: { cursor: string; event: Draft<S> }) => onEvent({ ...message.event, cursor: message.cursor } as StreamPayloads[S]),
+        {},
+      );
+      return () => pubsub.unsubscribe(id);
+    },
+
+    async readAfter<S extends Stream>(stream: S, after: string | null, limit: number) {
+      const k = keys(stream);
+      const cursor = after === null ? null : decodeCursor(after, 'after');
+      const [epoch, lastSeq, entries, first] = (await transaction((m) =>
+        m
+          .hget(k.meta, 'epoch')
+          .hget(k.meta, 'seq')
+          .xrange(k.log, cursor ? `(${cursor.id}` : '-', '+', 'COUNT', limit)
+          .xrange(k.log, '-', '+', 'COUNT', 1),
+      )) as [string | null, string | null, StreamEntry[], StreamEntry[]];
+      if (epoch === null) {
+        if (cursor) throw new CursorExpired();
+        return [];
+      }
+      if (cursor) {
+        const last = Number(lastSeq);
+        const firstSeq = first[0] ? Number(field(first[0], 'n')) : last + 1;
+        if (cursor.epoch !== epoch || cursor.seq > last || cursor.seq + 1 < firstSeq) throw new CursorExpired();
+      }
+      return entries.map((entry) => parse<S>(epoch, entry));
+    },
+
+    async readBefore<S extends Stream>(stream: S, before: string | null, limit: number) {
+      const k = keys(stream);
+      const cursor = before === null ? null : decodeCursor(before, 'before');
+      const [epoch, entries] = (await transaction((m) =>
+        m.hget(k.meta, 'epoch').xrevrange(k.log, cursor ? `(${cursor.id}` : '+', '-', 'COUNT', limit),
+      )) as [string | null, StreamEntry[]];
+      if (epoch === null || (cursor && cursor.epoch !== epoch)) return [];
+      return entries.map((entry) => parse<S>(epoch, entry));
+    },
+
+    async latest<S extends Stream>(stream: S, entityKey: string) {
+      const state = await publisher.hgetall(keys(stream).state(entityKey));
+      if (!state.cursor || !state.event) return null;
+      return { ...JSON.parse(state.event), cursor: state.cursor } as StreamPayloads[S];
+    },
+
+    isReady: () => !closed && publisher.status === 'ready' && subscriber.status === 'ready',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pubsub.close().catch(() => undefined);
+    },
+  };
+}
