@@ -1,6 +1,12 @@
 import { apiError } from './errors.js';
 import { STREAMS, type Stream, type StreamPayloads } from './events/types.js';
-import { type AppendOptions, CursorExpired, type Draft, type EventStore, StateConflict } from './store/store.js';
+import {
+  type AppendOptions,
+  CursorExpired,
+  type Draft,
+  type EventStore,
+  StateConflict,
+} from './store/store.js';
 
 /** A local subscriber's callback. */
 export type Listener<S extends Stream> = (event: StreamPayloads[S]) => void;
@@ -39,7 +45,10 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
     return await operation();
   } catch (error) {
     if (error instanceof CursorExpired) {
-      throw apiError('CURSOR_EXPIRED', 'This cursor is older than the retained history (or from before a reset); resync from the history queries and subscribe without `after`.');
+      throw apiError(
+        'CURSOR_EXPIRED',
+        'This cursor is older than the retained history (or from before a reset); resync from the history queries and subscribe without `after`.',
+      );
     }
     if (error instanceof StateConflict || (error as { extensions?: unknown }).extensions) throw error;
     throw unavailable();
@@ -61,7 +70,9 @@ export async function createHub(store: EventStore): Promise<Hub> {
       }
     }
   };
-  const unsubscribes = await Promise.all(STREAMS.map((stream) => store.subscribe(stream, (e) => deliver(stream, e))));
+  const unsubscribes = await Promise.all(
+    STREAMS.map((stream) => store.subscribe(stream, (e) => deliver(stream, e))),
+  );
 
   return {
     backend: store.kind,

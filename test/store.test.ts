@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityAlert } from '../src/events/types.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { createRedisStore } from '../src/store/redis.js';
-import { CursorExpired, type Draft, type EventStore, type Retention, StateConflict } from '../src/store/store.js';
+import {
+  CursorExpired,
+  type Draft,
+  type EventStore,
+  type Retention,
+  StateConflict,
+} from '../src/store/store.js';
 import { AsyncQueue } from './support/queue.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -133,7 +139,9 @@ describe.each(BACKENDS)('%s store', (_name, create) => {
     expect(await store.latest('securityAlerts', 'a2')).toBeNull();
     // `expect: null` means "no state yet".
     await store.append('securityAlerts', alert(3), { expect: null });
-    await expect(store.append('securityAlerts', alert(3), { expect: null })).rejects.toBeInstanceOf(StateConflict);
+    await expect(store.append('securityAlerts', alert(3), { expect: null })).rejects.toBeInstanceOf(
+      StateConflict,
+    );
   });
 
   it('trims by count, and a cursor into the trimmed part is expired while one at the edge is not', async () => {
@@ -189,10 +197,14 @@ describe('redis store', () => {
       const admin = new Redis(redis.url);
       await admin.flushall();
       admin.disconnect();
-      await expect(store.readAfter('securityAlerts', before.cursor, 10)).rejects.toBeInstanceOf(CursorExpired);
+      await expect(store.readAfter('securityAlerts', before.cursor, 10)).rejects.toBeInstanceOf(
+        CursorExpired,
+      );
       const after = await store.append('securityAlerts', alert(2));
       expect(after.cursor.split('.')[0]).not.toBe(before.cursor.split('.')[0]);
-      await expect(store.readAfter('securityAlerts', before.cursor, 10)).rejects.toBeInstanceOf(CursorExpired);
+      await expect(store.readAfter('securityAlerts', before.cursor, 10)).rejects.toBeInstanceOf(
+        CursorExpired,
+      );
       expect(messages(await store.readAfter('securityAlerts', null, 10))).toEqual(['alert 2']);
     } finally {
       await store.close();

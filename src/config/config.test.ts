@@ -21,6 +21,7 @@ describe('defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
       redisUrl: null,
+      redisKeyPrefix: 'seh',
       keys: { kind: 'secret', secret: DEVELOPMENT_SECRET },
       usingDevelopmentSecret: true,
       allowedOrigins: [],

@@ -10,6 +10,8 @@ export interface Config {
   port: number;
   /** Unset: in-memory pub/sub, single instance. */
   redisUrl: string | null;
+  /** Prefix of this deployment's Redis keys and channels, so several can share one Redis. */
+  redisKeyPrefix: string;
   /** Where token keys come from. */
   keys: KeySource;
   /** True when the development secret is in use (no JWT configuration, not production). */
@@ -61,6 +63,10 @@ const ENV = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(0, 65535).default(4000),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 letters, digits, _ or -')
+    .default('seh'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: url(['https:', 'http:']).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
@@ -119,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     redisUrl: e.REDIS_URL ?? null,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     keys,
     usingDevelopmentSecret: !e.JWT_SECRET && !e.JWT_JWKS_URL,
     allowedOrigins: e.ALLOWED_ORIGINS,

@@ -60,8 +60,11 @@ async function recent<S extends Stream>(
 /** A subscription field: the live (and, with `after`, resumed) scoped stream; each event is the field's value. */
 function live<S extends Stream>(stream: S) {
   return {
-    subscribe: (_: unknown, args: { filter?: StreamFilters[S] | null; after?: string | null }, ctx: Context) =>
-      watch(ctx.hub, requirePrincipal(ctx.principal), stream, args.filter, args.after),
+    subscribe: (
+      _: unknown,
+      args: { filter?: StreamFilters[S] | null; after?: string | null },
+      ctx: Context,
+    ) => watch(ctx.hub, requirePrincipal(ctx.principal), stream, args.filter, args.after),
     resolve: (event: StreamPayloads[S]) => event,
   };
 }

@@ -15,6 +15,9 @@ export const SUBSCRIBER_BUFFER = 1000;
 /** Events read from the log per round trip while replaying. */
 const REPLAY_PAGE = 500;
 
+/** Live events held back while a replay is still being consumed. */
+const MAX_BUFFERED_DURING_REPLAY = 10_000;
+
 /** Position of a cursor within its epoch, for ordering live events against the replay. */
 const seqOf = (cursor: string) => decodeCursor(cursor, 'cursor')?.seq ?? 0;
 
@@ -36,7 +39,8 @@ export async function watch<S extends Stream>(
   after: string | null | undefined,
 ): Promise<AsyncIterable<StreamPayloads[S]>> {
   authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
-  const admits = (event: StreamPayloads[S]) => canSee(principal, stream, event) && matchesFilter(stream, filter, event);
+  const admits = (event: StreamPayloads[S]) =>
+    canSee(principal, stream, event) && matchesFilter(stream, filter, event);
 
   // Listen before reading the log, so an event appended during the replay is buffered, not lost.
   let deliver: ((event: StreamPayloads[S]) => void) | null = null;
@@ -61,7 +65,12 @@ export async function watch<S extends Stream>(
       lastSeq = seqOf(event.cursor);
       if (!admits(event)) return;
       if (++pending > SUBSCRIBER_BUFFER) {
-        stop(apiError('SLOW_CONSUMER', 'Subscriber fell too far behind; resubscribe with `after` set to the last cursor received'));
+        stop(
+          apiError(
+            'SLOW_CONSUMER',
+            'Subscriber fell too far behind; resubscribe with `after` set to the last cursor received',
+          ),
+        );
         return;
       }
       push(event).then(
@@ -82,13 +91,28 @@ export async function watch<S extends Stream>(
             }
           });
 
+    // Replayed events wait for the consumer (backpressure): a long replay must not read as a slow consumer.
+    const replay = async (event: StreamPayloads[S]) => {
+      lastSeq = seqOf(event.cursor);
+      if (admits(event)) await push(event);
+    };
     try {
       if (after != null) {
         let page = firstPage;
         while (page.length > 0) {
-          for (const event of page) send(event);
+          for (const event of page) await replay(event);
+          if (early.length > MAX_BUFFERED_DURING_REPLAY) {
+            throw apiError(
+              'SLOW_CONSUMER',
+              'Too many live events arrived during the replay; resubscribe with `after` set to the last cursor received',
+            );
+          }
           if (page.length < REPLAY_PAGE) break;
-          page = await hub.readAfter(stream, (page[page.length - 1] as StreamPayloads[S]).cursor, REPLAY_PAGE);
+          page = await hub.readAfter(
+            stream,
+            (page[page.length - 1] as StreamPayloads[S]).cursor,
+            REPLAY_PAGE,
+          );
         }
       }
       // The seam: what arrived live during the replay, minus what the replay already sent.

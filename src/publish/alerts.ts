@@ -2,10 +2,10 @@ import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput } from '../errors.js';
 import type { SecurityAlert } from '../events/types.js';
-import type { Draft } from '../store/store.js';
 import type { RaiseAlertInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayAcknowledgeAlert, mayPublishEvents } from '../policy/actions.js';
+import type { Draft } from '../store/store.js';
 import { decideAndPublish, stamp } from './event.js';
 import { optionalDetails, optionalId, optionalText, requireId, requireText } from './validate.js';
 

@@ -1,10 +1,10 @@
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { RbacEvent } from '../events/types.js';
-import type { Draft } from '../store/store.js';
 import type { PublishRbacEventInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayPublishEvents } from '../policy/actions.js';
+import type { Draft } from '../store/store.js';
 import { stamp } from './event.js';
 import { optionalId, optionalText, requireText } from './validate.js';
 

@@ -3,11 +3,11 @@ import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput } from '../errors.js';
 import type { RecoveryUpdate } from '../events/types.js';
-import type { Draft } from '../store/store.js';
 import type { RequestRecoveryInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayDecideRecovery, mayRequestFor } from '../policy/actions.js';
 import { decideRecovery, type RecoveryDecision } from '../policy/recovery.js';
+import type { Draft } from '../store/store.js';
 import { decideAndPublish, stamp } from './event.js';
 import { idList, optionalText, requireId } from './validate.js';
 
@@ -61,7 +61,10 @@ export async function decideOnRecovery(
   return decideAndPublish(async () => {
     const current = await hub.latest('recoveryStatus', id);
     if (!current) throw badInput(`No recovery request ${requestId} is known`, 'requestId');
-    authorize(mayDecideRecovery(principal, current), 'Only a custodian of this request or an admin may decide it');
+    authorize(
+      mayDecideRecovery(principal, current),
+      'Only a custodian of this request or an admin may decide it',
+    );
     const outcome = decideRecovery(current, principal.sub, decision);
     if (!outcome.ok) throw badInput(outcome.refusal, 'requestId');
     const { cursor, ...state } = current;

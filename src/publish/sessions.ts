@@ -2,10 +2,10 @@ import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput } from '../errors.js';
 import type { SessionUpdate } from '../events/types.js';
-import type { Draft } from '../store/store.js';
 import type { DeviceInput, ReportSessionInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayPublishEvents, mayTerminateSession } from '../policy/actions.js';
+import type { Draft } from '../store/store.js';
 import { decideAndPublish, stamp } from './event.js';
 import { optionalText, requireId } from './validate.js';
 
@@ -38,13 +38,21 @@ export async function reportSession(
 }
 
 /** Terminates a known, live session. */
-export async function terminateSession(hub: Hub, principal: Principal, sessionId: string): Promise<SessionUpdate> {
+export async function terminateSession(
+  hub: Hub,
+  principal: Principal,
+  sessionId: string,
+): Promise<SessionUpdate> {
   const id = requireId(sessionId, 'sessionId');
   return decideAndPublish(async () => {
     const session = await hub.latest('sessionUpdates', id);
     if (!session) throw badInput(`No session ${sessionId} is known`, 'sessionId');
-    authorize(mayTerminateSession(principal, session), 'Only an admin or the session’s own user may terminate it');
-    if (session.status === 'TERMINATED') throw badInput(`Session ${sessionId} is already terminated`, 'sessionId');
+    authorize(
+      mayTerminateSession(principal, session),
+      'Only an admin or the session’s own user may terminate it',
+    );
+    if (session.status === 'TERMINATED')
+      throw badInput(`Session ${sessionId} is already terminated`, 'sessionId');
     const update: Draft<'sessionUpdates'> = {
       ...stamp(),
       sessionId: session.sessionId,

@@ -1,10 +1,10 @@
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { ToolAccessEvent } from '../events/types.js';
-import type { Draft } from '../store/store.js';
 import type { ToolAccessAction, ToolAccessInput } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
 import { mayChangeToolAccess, mayPublishEvents, mayRequestFor } from '../policy/actions.js';
+import type { Draft } from '../store/store.js';
 import { stamp } from './event.js';
 import { idList, optionalText, requireId } from './validate.js';
 

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { PubSub } from 'graphql-subscriptions';
 import { STREAMS, type Stream, type StreamPayloads } from '../events/types.js';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
-import { CursorExpired, type Draft, type EventStore, entityKeyOf, type Retention, StateConflict } from './store.js';
+import {
+  CursorExpired,
+  type Draft,
+  type EventStore,
+  entityKeyOf,
+  type Retention,
+  StateConflict,
+} from './store.js';
 
 interface Entry<S extends Stream> {
   seq: number;
@@ -35,7 +42,8 @@ class MemoryLog<S extends Stream> {
 
   trim(now: number): void {
     let drop = Math.max(0, this.entries.length - this.retention.maxEvents);
-    while (drop < this.entries.length && (this.entries[drop] as Entry<S>).at < now - this.retention.maxAgeMs) drop++;
+    while (drop < this.entries.length && (this.entries[drop] as Entry<S>).at < now - this.retention.maxAgeMs)
+      drop++;
     if (drop > 0) this.entries.splice(0, drop);
     while (this.latest.size > this.retention.maxEvents) {
       const oldest = this.latest.keys().next();
@@ -91,7 +99,10 @@ export function createMemoryStore(retention: Retention, clock: () => number = Da
       const cursor = before === null ? null : decodeCursor(before, 'before');
       if (cursor && cursor.epoch !== log.epoch) return [];
       const firstSeq = log.entries[0]?.seq ?? log.lastSeq + 1;
-      const end = cursor === null ? log.entries.length : Math.max(0, Math.min(log.entries.length, cursor.seq - firstSeq));
+      const end =
+        cursor === null
+          ? log.entries.length
+          : Math.max(0, Math.min(log.entries.length, cursor.seq - firstSeq));
       return log.entries
         .slice(Math.max(0, end - limit), end)
         .reverse()

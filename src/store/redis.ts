@@ -3,7 +3,14 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { CursorExpired, type Draft, type EventStore, entityKeyOf, type Retention, StateConflict } from './store.js';
+import {
+  CursorExpired,
+  type Draft,
+  type EventStore,
+  entityKeyOf,
+  type Retention,
+  StateConflict,
+} from './store.js';
 
 /** Options for the Redis store. */
 export interface RedisStoreOptions {
@@ -68,7 +75,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Even
   const stateTtl = options.stateTtlSeconds ?? 7 * 24 * 3600;
   // The publisher fails fast while Redis is down instead of queueing without bound;
   // the subscriber keeps its queue so ioredis can resubscribe on reconnect.
-  const publisher = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const publisher = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
   const subscriber = new Redis(options.url, { lazyConnect: true });
   // ioredis reports every failed reconnect as an 'error' event; the state that matters is read by isReady().
   for (const client of [publisher, subscriber]) client.on('error', () => {});
@@ -134,7 +145,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Even
     async subscribe<S extends Stream>(stream: S, onEvent: (event: StreamPayloads[S]) => void) {
       const id = await pubsub.subscribe(
         channelOf(stream),
-        (message: { cursor: string; event: Draft<S> }) => onEvent({ ...message.event, cursor: message.cursor } as StreamPayloads[S]),
+        (message: { cursor: string; event: Draft<S> }) =>
+          onEvent({ ...message.event, cursor: message.cursor } as StreamPayloads[S]),
         {},
       );
       return () => pubsub.unsubscribe(id);
@@ -157,7 +169,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Even
       if (cursor) {
         const last = Number(lastSeq);
         const firstSeq = first[0] ? Number(field(first[0], 'n')) : last + 1;
-        if (cursor.epoch !== epoch || cursor.seq > last || cursor.seq + 1 < firstSeq) throw new CursorExpired();
+        if (cursor.epoch !== epoch || cursor.seq > last || cursor.seq + 1 < firstSeq)
+          throw new CursorExpired();
       }
       return entries.map((entry) => parse<S>(epoch, entry));
     },

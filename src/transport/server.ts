@@ -38,7 +38,11 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
 /** Starts the server: the event store (memory or Redis), the hub, HTTP + SSE + WebSocket on one port. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const store = config.redisUrl
-    ? await createRedisStore({ url: config.redisUrl, retention: config.retention })
+    ? await createRedisStore({
+        url: config.redisUrl,
+        retention: config.retention,
+        prefix: config.redisKeyPrefix,
+      })
     : createMemoryStore(config.retention);
   const hub = await createHub(store);
   const verify = createVerifier(config.keys);
