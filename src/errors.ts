@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'SLOW_CONSUMER'
   | 'CURSOR_EXPIRED'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'LIMIT_EXCEEDED';
 
 /**
  * A GraphQL error that Yoga passes to clients unmasked, with its code. Field

@@ -22,8 +22,14 @@ export interface Hub {
   readonly backend: EventStore['kind'];
   /** Logs and publishes to every instance. Rejects UNAVAILABLE when the store is down, StateConflict on a lost race. */
   publish<S extends Stream>(stream: S, draft: Draft<S>, options?: AppendOptions): Promise<StreamPayloads[S]>;
-  /** Calls `listener` for each event of the stream from any instance, in log order; returns the unsubscribe function. */
-  listen<S extends Stream>(stream: S, listener: Listener<S>): () => void;
+  /**
+   * Calls `listener` for each event of the stream from any instance, in log order; returns the
+   * unsubscribe function. `late` listeners run after all others for the same event, so a
+   * revocation can stop subscriptions right after they received the revoking event itself.
+   */
+  listen<S extends Stream>(stream: S, listener: Listener<S>, phase?: 'late'): () => void;
+  /** How many local listeners each stream has (subscriptions plus the server's own). */
+  listenerCounts(): Record<Stream, number>;
   /** Retained events after a cursor, oldest first. Rejects CURSOR_EXPIRED or UNAVAILABLE. */
   readAfter<S extends Stream>(stream: S, after: string | null, limit: number): Promise<StreamPayloads[S][]>;
   /** Retained events before a cursor, newest first. */
@@ -57,16 +63,18 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
 
 /** Creates the hub and subscribes it to every stream on the store. */
 export async function createHub(store: EventStore): Promise<Hub> {
-  const listeners = Object.fromEntries(STREAMS.map((s) => [s, new Set()])) as {
-    [S in Stream]: Set<Listener<S>>;
-  };
+  type Listeners = { [S in Stream]: Set<Listener<S>> };
+  const sets = () => Object.fromEntries(STREAMS.map((s) => [s, new Set()])) as Listeners;
+  const listeners = { early: sets(), late: sets() };
   const deliver = <S extends Stream>(stream: S, event: StreamPayloads[S]) => {
-    for (const listener of listeners[stream] as Set<Listener<S>>) {
-      try {
-        listener(event);
-      } catch (error) {
-        // One broken subscriber must not stop the others' deliveries.
-        console.error(`listener on ${stream} failed`, error);
+    for (const phase of [listeners.early, listeners.late]) {
+      for (const listener of phase[stream] as Set<Listener<S>>) {
+        try {
+          listener(event);
+        } catch (error) {
+          // One broken subscriber must not stop the others' deliveries.
+          console.error(`listener on ${stream} failed`, error);
+        }
       }
     }
   };
@@ -77,11 +85,16 @@ export async function createHub(store: EventStore): Promise<Hub> {
   return {
     backend: store.kind,
     publish: (stream, draft, options) => guarded(() => store.append(stream, draft, options)),
-    listen(stream, listener) {
-      const set = listeners[stream] as Set<typeof listener>;
+    listen(stream, listener, phase) {
+      const set = (phase === 'late' ? listeners.late : listeners.early)[stream] as Set<typeof listener>;
       set.add(listener);
       return () => set.delete(listener);
     },
+    listenerCounts: () =>
+      Object.fromEntries(STREAMS.map((s) => [s, listeners.early[s].size + listeners.late[s].size])) as Record<
+        Stream,
+        number
+      >,
     readAfter: (stream, after, limit) => guarded(() => store.readAfter(stream, after, limit)),
     readBefore: (stream, before, limit) => guarded(() => store.readBefore(stream, before, limit)),
     latest: (stream, key) => guarded(() => store.latest(stream, key)),

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   console.log(
     [
       `Security event hub listening on ${base} (pub/sub: ${server.hub.backend})`,
+      `  Dashboard: ${base}/`,
       `  GraphQL (HTTP, SSE, WebSocket graphql-transport-ws): ${base}/graphql`,
       config.graphiql ? `  GraphiQL: open ${base}/graphql in a browser` : '  GraphiQL: off',
       `  Health: ${base}/health   Readiness: ${base}/ready`,

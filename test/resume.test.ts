@@ -160,7 +160,19 @@ describe.each(BACKENDS)('on the %s backend', (backendName) => {
     publishing = false;
     await publisher;
     const rest = await resumed.take(during.length);
-    expect([...replayed, ...rest].map((e) => e.message)).toEqual([...expected, ...during]);
+    const got = [...replayed, ...rest].map((e) => e.message);
+    const want = [...expected, ...during];
+    const firstDifference = got.findIndex((m, i) => m !== want[i]);
+    expect(
+      firstDifference === -1
+        ? []
+        : [
+            firstDifference,
+            got.slice(firstDifference - 2, firstDifference + 3),
+            want.slice(firstDifference - 2, firstDifference + 3),
+          ],
+    ).toEqual([]);
+    expect(got).toEqual(want);
     resumed.socket.close();
   });
 

@@ -27,6 +27,13 @@ describe('defaults', () => {
       allowedOrigins: [],
       maxConnections: 10_000,
       heartbeatIntervalMs: 30_000,
+      limits: {
+        connectionsPerUser: 20,
+        subscriptionsPerSocket: 50,
+        maxMessageBytes: 65_536,
+        messagesPerMinute: 100,
+        maxBufferedBytes: 4_194_304,
+      },
       production: false,
       graphiql: true,
       retention: { maxEvents: 10_000, maxAgeMs: 86_400_000 },

@@ -20,6 +20,17 @@ export interface Config {
   allowedOrigins: string[];
   maxConnections: number;
   heartbeatIntervalMs: number;
+  /** Per-connection and per-user limits of the WebSocket transport. */
+  limits: {
+    connectionsPerUser: number;
+    subscriptionsPerSocket: number;
+    /** Bigger messages close the socket with 1009. */
+    maxMessageBytes: number;
+    /** A flood beyond this closes the socket with 4429. */
+    messagesPerMinute: number;
+    /** Bytes queued for a slow reader before it is closed with 1013. */
+    maxBufferedBytes: number;
+  };
   production: boolean;
   /** GraphiQL at /graphql in a browser; off in production. */
   graphiql: boolean;
@@ -82,7 +93,12 @@ const ENV = z.object({
     .pipe(z.array(origin))
     .default([]),
   MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
-  HEARTBEAT_INTERVAL_MS: integer(1000, 3_600_000).default(30_000),
+  HEARTBEAT_INTERVAL_MS: integer(100, 3_600_000).default(30_000),
+  MAX_CONNECTIONS_PER_USER: integer(1, 100_000).default(20),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000).default(50),
+  MAX_MESSAGE_BYTES: integer(1024, 64 * 1024 * 1024).default(64 * 1024),
+  MESSAGES_PER_MINUTE: integer(1, 1_000_000).default(100),
+  MAX_BUFFERED_BYTES: integer(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   HISTORY_MAX_EVENTS: integer(1, 10_000_000).default(10_000),
   HISTORY_MAX_AGE_SECONDS: integer(1, 365 * 24 * 3600).default(24 * 3600),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
@@ -131,6 +147,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxConnections: e.MAX_CONNECTIONS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    limits: {
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+      subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxMessageBytes: e.MAX_MESSAGE_BYTES,
+      messagesPerMinute: e.MESSAGES_PER_MINUTE,
+      maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+    },
     production,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' && !production : !production,
     retention: { maxEvents: e.HISTORY_MAX_EVENTS, maxAgeMs: e.HISTORY_MAX_AGE_SECONDS * 1000 },

@@ -64,7 +64,7 @@ function live<S extends Stream>(stream: S) {
       _: unknown,
       args: { filter?: StreamFilters[S] | null; after?: string | null },
       ctx: Context,
-    ) => watch(ctx.hub, requirePrincipal(ctx.principal), stream, args.filter, args.after),
+    ) => watch(ctx.hub, ctx.revocations, requirePrincipal(ctx.principal), stream, args.filter, args.after),
     resolve: (event: StreamPayloads[S]) => event,
   };
 }

@@ -1,6 +1,7 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
+import type { Revocations } from '../auth/revocation.js';
 import { apiError } from '../errors.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Hub } from '../hub.js';
@@ -27,37 +28,61 @@ const seqOf = (cursor: string) => decodeCursor(cursor, 'cursor')?.seq ?? 0;
  * continues live: live events are buffered from the start and merged at the
  * seam by sequence number, so nothing is missed or repeated. The scope check
  * runs on every event, replayed ones included, with the principal's current
- * roles. The stream ends when the token expires or its session is terminated,
+ * roles. The stream ends when the token expires, its session is terminated or its rights are revoked,
  * and errors with SLOW_CONSUMER (resume from the last cursor) rather than
  * silently dropping if the subscriber falls too far behind.
  */
 export async function watch<S extends Stream>(
   hub: Hub,
+  revocations: Revocations,
   principal: Principal,
   stream: S,
   filter: StreamFilters[S] | null | undefined,
   after: string | null | undefined,
-): Promise<AsyncIterable<StreamPayloads[S]>> {
+): Promise<AsyncIterableIterator<StreamPayloads[S]>> {
   authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
   const admits = (event: StreamPayloads[S]) =>
     canSee(principal, stream, event) && matchesFilter(stream, filter, event);
 
+  // Everything that can end the stream is armed now, before the first pull: a revocation or expiry
+  // that comes first is remembered, and the listeners are released even if the stream never starts.
+  let stopRepeater: ((error: unknown) => void) | null = null;
+  let endedWith: unknown = null;
+  const end = (error: unknown) => {
+    if (stopRepeater) stopRepeater(error);
+    else endedWith ??= error;
+  };
   // Listen before reading the log, so an event appended during the replay is buffered, not lost.
   let deliver: ((event: StreamPayloads[S]) => void) | null = null;
   const early: StreamPayloads[S][] = [];
-  const unlisten = hub.listen(stream, (event) => (deliver ? deliver(event) : early.push(event)));
+  const releases = [
+    hub.listen(stream, (event) => (deliver ? deliver(event) : early.push(event))),
+    revocations.watch(principal, (reason) => end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`))),
+    at(principal.exp * 1000, () =>
+      end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
+    ),
+  ];
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    for (const r of releases) r();
+  };
+
   let firstPage: StreamPayloads[S][] = [];
   if (after != null) {
     try {
       // Read once here so a bad or expired cursor fails the subscribe call itself, plainly.
       firstPage = await hub.readAfter(stream, after, REPLAY_PAGE);
     } catch (error) {
-      unlisten();
+      release();
       throw error;
     }
   }
 
-  return new Repeater<StreamPayloads[S]>(async (push, stop) => {
+  const repeater = new Repeater<StreamPayloads[S]>(async (push, stop) => {
+    stopRepeater = stop;
+    if (endedWith !== null) stop(endedWith);
     let pending = 0;
     // The client has seen everything up to its cursor, even if that event's live copy reaches us late.
     let lastSeq = after != null ? seqOf(after) : 0;
@@ -78,29 +103,19 @@ export async function watch<S extends Stream>(
         () => undefined,
       );
     };
-    const cancelExpiry = at(principal.exp * 1000, () =>
-      stop(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
-    );
-    // Registered after the event listener, so a user watching sessions still sees their own termination.
-    const unlistenSession =
-      principal.sessionId === null
-        ? () => {}
-        : hub.listen('sessionUpdates', (update) => {
-            if (update.status === 'TERMINATED' && update.sessionId === principal.sessionId) {
-              stop(apiError('UNAUTHENTICATED', 'Session terminated; sign in again'));
-            }
-          });
-
     // Replayed events wait for the consumer (backpressure): a long replay must not read as a slow consumer.
-    const replay = async (event: StreamPayloads[S]) => {
-      lastSeq = seqOf(event.cursor);
-      if (admits(event)) await push(event);
-    };
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+    });
     try {
       if (after != null) {
         let page = firstPage;
-        while (page.length > 0) {
-          for (const event of page) await replay(event);
+        while (page.length > 0 && !stopped) {
+          for (const event of page) {
+            lastSeq = seqOf(event.cursor);
+            if (admits(event)) await push(event);
+          }
           if (early.length > MAX_BUFFERED_DURING_REPLAY) {
             throw apiError(
               'SLOW_CONSUMER',
@@ -122,10 +137,23 @@ export async function watch<S extends Stream>(
     } catch (error) {
       stop(error);
     }
-
     await stop;
-    unlisten();
-    unlistenSession();
-    cancelExpiry();
+    release();
   });
+
+  // A consumer may return before ever pulling (graphql-ws does when a client completes at once):
+  // release then too, since the executor above never ran.
+  const iterator: AsyncIterableIterator<StreamPayloads[S]> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => repeater.next(),
+    return: (value?: unknown) => {
+      release();
+      return repeater.return(value as never);
+    },
+    throw: (error?: unknown) => {
+      release();
+      return repeater.throw(error);
+    },
+  };
+  return iterator;
 }

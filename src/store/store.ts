@@ -1,4 +1,5 @@
 import type { Stream, StreamPayloads } from '../events/types.js';
+import { revocationKeyOf, revokedUserOf } from '../policy/revocation.js';
 
 /** An event as mutations build it: everything but its place in the log. */
 export type Draft<S extends Stream> = Omit<StreamPayloads[S], 'cursor'>;
@@ -62,8 +63,8 @@ export interface Retention {
 
 /**
  * Which entity an event updates, for `latest` and compare-and-set: an alert
- * by its id, a session by its session id, a recovery request by its request id.
- * Streams without entities return null.
+ * by its id, a session by its session id, a recovery request by its request id,
+ * a user's rights by their latest revoking RBAC event. Others return null.
  */
 export function entityKeyOf<S extends Stream>(stream: S, event: Draft<S>): string | null {
   switch (stream) {
@@ -73,6 +74,11 @@ export function entityKeyOf<S extends Stream>(stream: S, event: Draft<S>): strin
       return (event as Draft<'sessionUpdates'>).sessionId;
     case 'recoveryStatus':
       return (event as Draft<'recoveryStatus'>).requestId;
+    case 'rbacEvents': {
+      // A user's latest revoking event, so tokens issued before it can be refused.
+      const revoked = revokedUserOf(event as Draft<'rbacEvents'>);
+      return revoked === null ? null : revocationKeyOf(revoked);
+    }
     default:
       return null;
   }

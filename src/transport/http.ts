@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
-import { revocationReason } from '../auth/revocation.js';
+import { type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { apiError } from '../errors.js';
@@ -9,6 +9,7 @@ import type { RequestContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { useVariablesErrorCode } from '../graphql/variables-error-code.js';
 import type { Hub } from '../hub.js';
+import { createDashboard } from './dashboard.js';
 import { createOfflineGraphiQL } from './graphiql.js';
 
 /** What the Node adapter and the WebSocket transport hand to Yoga per request. */
@@ -19,7 +20,7 @@ export interface ServerContext {
   socketPrincipal?: Principal;
 }
 
-/** The Yoga app: GraphQL over HTTP and SSE, GraphiQL, /health and /ready. */
+/** The Yoga app: GraphQL over HTTP and SSE, GraphiQL, the dashboard at /, /health and /ready. */
 export type App = YogaServerInstance<ServerContext, RequestContext>;
 
 const DEFAULT_QUERY = `# Security event hub
@@ -44,8 +45,14 @@ subscription LiveAlerts {
 `;
 
 /** Creates the Yoga app over the hub. HTTP requests authenticate with `Authorization: Bearer <jwt>`. */
-export async function createApp(config: Config, hub: Hub, verify: TokenVerifier): Promise<App> {
+export async function createApp(
+  config: Config,
+  hub: Hub,
+  revocations: Revocations,
+  verify: TokenVerifier,
+): Promise<App> {
   const graphiql = config.graphiql ? await createOfflineGraphiQL() : null;
+  const dashboard = await createDashboard(config);
   return createYoga<ServerContext, RequestContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -59,14 +66,15 @@ export async function createApp(config: Config, hub: Hub, verify: TokenVerifier)
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     plugins: [
       ...(graphiql ? [graphiql.plugin] : []),
+      dashboard,
       useReadinessCheck({ endpoint: '/ready', check: () => hub.isReady() }),
       useVariablesErrorCode(),
     ],
     context: async ({ request, socketPrincipal }): Promise<RequestContext> => {
       // WebSocket operations arrive already authenticated by the socket.
-      if (socketPrincipal) return { principal: socketPrincipal, hub };
+      if (socketPrincipal) return { principal: socketPrincipal, hub, revocations };
       const authorization = request.headers.get('authorization');
-      if (authorization === null) return { principal: null, hub };
+      if (authorization === null) return { principal: null, hub, revocations };
       const result = await verify(authorization);
       if (!result.ok) {
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${result.reason}`, { http: { status: 401 } });
@@ -74,7 +82,7 @@ export async function createApp(config: Config, hub: Hub, verify: TokenVerifier)
       const revoked = await revocationReason(hub, result.principal);
       if (revoked)
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${revoked}`, { http: { status: 401 } });
-      return { principal: result.principal, hub };
+      return { principal: result.principal, hub, revocations };
     },
   });
 }

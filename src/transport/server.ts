@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
+import { createRevocations } from '../auth/revocation.js';
 import { createVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { createHub, type Hub } from '../hub.js';
@@ -45,16 +47,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
       })
     : createMemoryStore(config.retention);
   const hub = await createHub(store);
+  const revocations = createRevocations(hub);
   const verify = createVerifier(config.keys);
-  const app = await createApp(config, hub, verify);
+  const app = await createApp(config, hub, revocations, verify);
 
   const http = createServer(app);
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.limits.maxMessageBytes,
+    handleProtocols,
+  });
   const transport = useWsTransport(wss, {
     app,
     hub,
+    revocations,
     verify,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    limits: { ...config.limits, heartbeatIntervalMs: config.heartbeatIntervalMs },
   });
 
   http.on('upgrade', (request, socket, head) => {

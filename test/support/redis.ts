@@ -28,16 +28,17 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-async function waitForPing(url: string, timeoutMs = 10_000): Promise<void> {
+/** Waits until the server at `url` answers, and returns its process id. */
+async function waitForPid(url: string, timeoutMs = 10_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => {});
     try {
       await client.connect();
-      await client.ping();
+      const info = await client.info('server');
       client.disconnect();
-      return;
+      return Number(/process_id:(\d+)/.exec(info)?.[1]);
     } catch (error) {
       client.disconnect();
       if (Date.now() > deadline) throw error;
@@ -46,21 +47,37 @@ async function waitForPing(url: string, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** Starts a private redis-server (no persistence) on a free port. Needs `redis-server` on PATH. */
+/**
+ * Starts a private redis-server (no persistence) on a free port. Needs `redis-server` on PATH.
+ * Makes sure the server answering is its own: two test files picking the same free port at once
+ * must not end up sharing one Redis.
+ */
 export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(await freePort());
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+async function startRedisOn(port: number): Promise<TestRedis> {
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
 
   const start = async () => {
-    child = spawn(
+    const spawned = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: 'ignore' },
     );
-    await waitForPing(url);
+    child = spawned;
+    const pid = await waitForPid(url);
+    if (pid !== spawned.pid) {
+      spawned.kill('SIGKILL');
+      throw new Error(`port ${port} is served by another redis-server (pid ${pid})`);
+    }
   };
   const kill = async () => {
     const running = child;
