@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config/config.js';
+import { devSignInEnabled } from './transport/dashboard.js';
 import { startServer } from './transport/server.js';
 
 /** Entry point: `npm start`. Reads the environment, starts the server, stops cleanly on SIGINT/SIGTERM. */
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   console.log(
     [
       `Security event hub listening on ${base} (pub/sub: ${server.hub.backend})`,
-      `  Dashboard: ${base}/`,
+      `  Dashboard: ${base}/${devSignInEnabled(config) ? ' (sign in as a demo person; `npm run simulate` brings it to life)' : ''}`,
       `  GraphQL (HTTP, SSE, WebSocket graphql-transport-ws): ${base}/graphql`,
       config.graphiql ? `  GraphiQL: open ${base}/graphql in a browser` : '  GraphiQL: off',
       `  Health: ${base}/health   Readiness: ${base}/ready`,

@@ -160,18 +160,9 @@ describe.each(BACKENDS)('on the %s backend', (backendName) => {
     publishing = false;
     await publisher;
     const rest = await resumed.take(during.length);
+    // Compared as a whole; on failure vitest's diff shows the exact gap or repeated event.
     const got = [...replayed, ...rest].map((e) => e.message);
     const want = [...expected, ...during];
-    const firstDifference = got.findIndex((m, i) => m !== want[i]);
-    expect(
-      firstDifference === -1
-        ? []
-        : [
-            firstDifference,
-            got.slice(firstDifference - 2, firstDifference + 3),
-            want.slice(firstDifference - 2, firstDifference + 3),
-          ],
-    ).toEqual([]);
     expect(got).toEqual(want);
     resumed.socket.close();
   });

@@ -34,7 +34,9 @@ describe('defaults', () => {
         messagesPerMinute: 100,
         maxBufferedBytes: 4_194_304,
       },
+      operationLimits: { maxTokens: 1000, maxDepth: 10, maxAliases: 15, maxCost: 1000 },
       production: false,
+      logLevel: 'info',
       graphiql: true,
       retention: { maxEvents: 10_000, maxAgeMs: 86_400_000 },
     });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { KeySource } from '../auth/verify.js';
+import type { OperationLimits } from '../graphql/protections.js';
+import { LOG_LEVELS } from '../log.js';
 import type { Retention } from '../store/store.js';
 
 /** The development secret used when no JWT configuration is given outside production. Never in production. */
@@ -20,6 +22,8 @@ export interface Config {
   allowedOrigins: string[];
   maxConnections: number;
   heartbeatIntervalMs: number;
+  /** What one GraphQL operation may ask for, on every transport. */
+  operationLimits: OperationLimits;
   /** Per-connection and per-user limits of the WebSocket transport. */
   limits: {
     connectionsPerUser: number;
@@ -32,6 +36,8 @@ export interface Config {
     maxBufferedBytes: number;
   };
   production: boolean;
+  /** pino level of the JSON logs (audit entries are `info`). */
+  logLevel: (typeof LOG_LEVELS)[number];
   /** GraphiQL at /graphql in a browser; off in production. */
   graphiql: boolean;
   /** How much of each stream's log is kept for history and replay. */
@@ -98,10 +104,15 @@ const ENV = z.object({
   MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000).default(50),
   MAX_MESSAGE_BYTES: integer(1024, 64 * 1024 * 1024).default(64 * 1024),
   MESSAGES_PER_MINUTE: integer(1, 1_000_000).default(100),
+  MAX_QUERY_TOKENS: integer(10, 100_000).default(1000),
+  MAX_QUERY_DEPTH: integer(1, 100).default(10),
+  MAX_QUERY_ALIASES: integer(0, 1000).default(15),
+  MAX_QUERY_COST: integer(1, 1_000_000).default(1000),
   MAX_BUFFERED_BYTES: integer(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   HISTORY_MAX_EVENTS: integer(1, 10_000_000).default(10_000),
   HISTORY_MAX_AGE_SECONDS: integer(1, 365 * 24 * 3600).default(24 * 3600),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
 /**
@@ -147,6 +158,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: e.ALLOWED_ORIGINS,
     maxConnections: e.MAX_CONNECTIONS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    operationLimits: {
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxCost: e.MAX_QUERY_COST,
+    },
     limits: {
       connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
       subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
@@ -155,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,
     },
     production,
+    logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' && !production : !production,
     retention: { maxEvents: e.HISTORY_MAX_EVENTS, maxAgeMs: e.HISTORY_MAX_AGE_SECONDS * 1000 },
   };

@@ -19,8 +19,28 @@ const REPLAY_PAGE = 500;
 /** Live events held back while a replay is still being consumed. */
 const MAX_BUFFERED_DURING_REPLAY = 10_000;
 
-/** Position of a cursor within its epoch, for ordering live events against the replay. */
-const seqOf = (cursor: string) => decodeCursor(cursor, 'cursor')?.seq ?? 0;
+/**
+ * Remembers the last position delivered and recognises events at or before it.
+ * A live copy can reach this instance after the replay already read the same
+ * event from the log (Redis pub/sub lags the log); comparing positions makes
+ * the seam exact. A new epoch (the log started over) resets it.
+ */
+function positionTracker(after: string | null | undefined) {
+  const start = after == null ? null : decodeCursor(after, 'after');
+  let epoch = start?.epoch ?? null;
+  let seq = start?.seq ?? 0;
+  return {
+    /** True (and records it) for an event after the last one delivered. */
+    advance(cursor: string): boolean {
+      const position = decodeCursor(cursor, 'cursor');
+      if (position === null) return true;
+      if (position.epoch === epoch && position.seq <= seq) return false;
+      epoch = position.epoch;
+      seq = position.seq;
+      return true;
+    },
+  };
+}
 
 /**
  * A stream of the events the principal may see, narrowed by its filter. With
@@ -85,10 +105,9 @@ export async function watch<S extends Stream>(
     if (endedWith !== null) stop(endedWith);
     let pending = 0;
     // The client has seen everything up to its cursor, even if that event's live copy reaches us late.
-    let lastSeq = after != null ? seqOf(after) : 0;
+    const position = positionTracker(after);
     const send = (event: StreamPayloads[S]) => {
-      lastSeq = seqOf(event.cursor);
-      if (!admits(event)) return;
+      if (!position.advance(event.cursor) || !admits(event)) return;
       if (++pending > SUBSCRIBER_BUFFER) {
         stop(
           apiError(
@@ -113,8 +132,7 @@ export async function watch<S extends Stream>(
         let page = firstPage;
         while (page.length > 0 && !stopped) {
           for (const event of page) {
-            lastSeq = seqOf(event.cursor);
-            if (admits(event)) await push(event);
+            if (position.advance(event.cursor) && admits(event)) await push(event);
           }
           if (early.length > MAX_BUFFERED_DURING_REPLAY) {
             throw apiError(
@@ -131,7 +149,7 @@ export async function watch<S extends Stream>(
         }
       }
       // The seam: what arrived live during the replay, minus what the replay already sent.
-      for (const event of early) if (seqOf(event.cursor) > lastSeq) send(event);
+      for (const event of early) send(event);
       early.length = 0;
       deliver = send;
     } catch (error) {

@@ -1,16 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
 import { type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { apiError } from '../errors.js';
+import { useAudit } from '../graphql/audit.js';
 import type { RequestContext } from '../graphql/context.js';
+import { protections } from '../graphql/protections.js';
 import { buildSchema } from '../graphql/schema.js';
 import { useVariablesErrorCode } from '../graphql/variables-error-code.js';
 import type { Hub } from '../hub.js';
 import { createDashboard } from './dashboard.js';
 import { createOfflineGraphiQL } from './graphiql.js';
+import { useOriginCheck } from './origin.js';
 
 /** What the Node adapter and the WebSocket transport hand to Yoga per request. */
 export interface ServerContext {
@@ -50,6 +54,7 @@ export async function createApp(
   hub: Hub,
   revocations: Revocations,
   verify: TokenVerifier,
+  logger: Logger,
 ): Promise<App> {
   const graphiql = config.graphiql ? await createOfflineGraphiQL() : null;
   const dashboard = await createDashboard(config);
@@ -58,17 +63,20 @@ export async function createApp(
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    logging: config.production ? 'warn' : 'info',
+    logging: logger.child({ component: 'yoga' }),
     cors: config.allowedOrigins.length > 0 ? { origin: config.allowedOrigins, credentials: false } : false,
     graphiql: graphiql
       ? { title: 'Security event hub', defaultQuery: DEFAULT_QUERY, defaultEditorToolsVisibility: 'headers' }
       : false,
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     plugins: [
+      useOriginCheck(config.allowedOrigins),
+      ...protections(config.operationLimits, config.production),
       ...(graphiql ? [graphiql.plugin] : []),
       dashboard,
       useReadinessCheck({ endpoint: '/ready', check: () => hub.isReady() }),
       useVariablesErrorCode(),
+      useAudit(logger),
     ],
     context: async ({ request, socketPrincipal }): Promise<RequestContext> => {
       // WebSocket operations arrive already authenticated by the socket.
@@ -77,11 +85,17 @@ export async function createApp(
       if (authorization === null) return { principal: null, hub, revocations };
       const result = await verify(authorization);
       if (!result.ok) {
+        logger.warn({ audit: 'auth failed', transport: 'http', reason: result.reason }, 'auth failed');
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${result.reason}`, { http: { status: 401 } });
       }
       const revoked = await revocationReason(hub, result.principal);
-      if (revoked)
+      if (revoked) {
+        logger.warn(
+          { audit: 'auth failed', transport: 'http', reason: revoked, actor: result.principal.sub },
+          'auth failed',
+        );
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${revoked}`, { http: { status: 401 } });
+      }
       return { principal: result.principal, hub, revocations };
     },
   });

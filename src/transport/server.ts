@@ -1,15 +1,18 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { handleProtocols } from 'graphql-ws';
+import type { DestinationStream } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createRevocations } from '../auth/revocation.js';
 import { createVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { createHub, type Hub } from '../hub.js';
+import { createLogger } from '../log.js';
 import { createMemoryStore } from '../store/memory.js';
 import { createRedisStore } from '../store/redis.js';
 import { createApp } from './http.js';
+import { isUpgradeOriginAllowed } from './origin.js';
 import { useWsTransport } from './ws.js';
 
 /** A running instance. */
@@ -24,21 +27,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** True when a browser's Origin may open a socket: no Origin (not a browser), our own, or an allowed one. */
-export function isOriginAllowed(request: IncomingMessage, allowedOrigins: readonly string[]): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  const host = request.headers.host;
-  if (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)) return true;
-  return allowedOrigins.includes(origin);
-}
-
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** Starts the server: the event store (memory or Redis), the hub, HTTP + SSE + WebSocket on one port. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel, options.logDestination);
   const store = config.redisUrl
     ? await createRedisStore({
         url: config.redisUrl,
@@ -49,7 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const hub = await createHub(store);
   const revocations = createRevocations(hub);
   const verify = createVerifier(config.keys);
-  const app = await createApp(config, hub, revocations, verify);
+  const app = await createApp(config, hub, revocations, verify, logger);
 
   const http = createServer(app);
   const wss = new WebSocketServer({
@@ -62,13 +60,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     hub,
     revocations,
     verify,
+    logger,
     limits: { ...config.limits, heartbeatIntervalMs: config.heartbeatIntervalMs },
   });
 
   http.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== '/graphql') return refuseUpgrade(socket, 404, 'Not Found');
-    if (!isOriginAllowed(request, config.allowedOrigins)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!isUpgradeOriginAllowed(request, config.allowedOrigins))
+      return refuseUpgrade(socket, 403, 'Forbidden');
     if (wss.clients.size >= config.maxConnections) return refuseUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });

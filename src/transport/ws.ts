@@ -1,5 +1,6 @@
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
+import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { type Revocations, revocationReason } from '../auth/revocation.js';
@@ -32,6 +33,7 @@ export interface WsTransportOptions {
   hub: Hub;
   revocations: Revocations;
   verify: TokenVerifier;
+  logger: Logger;
   limits: SocketLimits & {
     /** Open sockets one user (`sub`) may hold in this process. */
     connectionsPerUser: number;
@@ -52,7 +54,7 @@ const forbiddenReason = (reason: string) => `Forbidden: ${reason}`.slice(0, 123)
  * expires, its session is terminated or its user's rights are revoked.
  */
 export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions) {
-  const { app, hub, revocations, verify, limits } = options;
+  const { app, hub, revocations, verify, limits, logger } = options;
   const socketsPerUser = new Map<string, number>();
 
   const server = makeServer<ConnectionParams, Extra>({
@@ -61,7 +63,9 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
     onConnect: async (ctx: WsContext<ConnectionParams, Extra>) => {
       const { socket } = ctx.extra;
       // graphql-ws would close with a bare "Forbidden"; closing first with the reason wins.
+      const ip = ctx.extra.request.socket.remoteAddress;
       const refuse = (reason: string) => {
+        logger.warn({ audit: 'auth failed', transport: 'ws', reason, ip }, 'auth failed');
         closeSocket(socket, CloseCode.Forbidden, forbiddenReason(reason));
         return false;
       };
@@ -75,10 +79,15 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       if (revoked) return refuse(revoked);
       const open = socketsPerUser.get(principal.sub) ?? 0;
       if (open >= limits.connectionsPerUser) {
+        logger.warn(
+          { audit: 'connection refused', actor: principal.sub, reason: 'too many connections', ip },
+          'connection refused',
+        );
         closeSocket(socket, CLOSE.tooManyRequests, 'Too many connections for this user');
         return false;
       }
       socketsPerUser.set(principal.sub, open + 1);
+      logger.info({ audit: 'connected', actor: principal.sub, roles: principal.roles, ip }, 'connected');
       ctx.extra.principal = principal;
       const releases = [
         at(principal.exp * 1000, () =>
@@ -97,7 +106,11 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       };
       return true;
     },
-    onClose: (ctx) => ctx.extra.release?.(),
+    onClose: (ctx, code, reason) => {
+      if (ctx.extra.principal)
+        logger.info({ audit: 'disconnected', actor: ctx.extra.principal.sub, code, reason }, 'disconnected');
+      ctx.extra.release?.();
+    },
     onSubscribe: async (ctx, _id, payload) => {
       // graphql-ws registered this operation already; count it among the socket's running ones.
       if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {

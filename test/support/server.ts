@@ -3,9 +3,20 @@ import { type RunningServer, startServer } from '../../src/transport/server.js';
 import { TEST_SECRET } from './auth.js';
 
 /** Starts a real server on a free port with the test secret; `env` overrides any variable. */
-export function startTestServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export function startTestServer(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startServer>[1] = {},
+): Promise<RunningServer> {
   return startServer(
-    loadConfig({ NODE_ENV: 'test', PORT: '0', JWT_SECRET: TEST_SECRET, GRAPHIQL: 'false', ...env }),
+    loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      JWT_SECRET: TEST_SECRET,
+      GRAPHIQL: 'false',
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
+    options,
   );
 }
 
