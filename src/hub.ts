@@ -38,6 +38,10 @@ export interface Hub {
   latest<S extends Stream>(stream: S, entityKey: string): Promise<StreamPayloads[S] | null>;
   /** True while the store works. */
   isReady(): boolean;
+  /** Calls `callback` when the server starts shutting down (subscriptions end cleanly); returns unregister. */
+  onShutdown(callback: () => void): () => void;
+  /** Ends every subscription (the shutdown callbacks), without closing the store yet. */
+  shutdown(): void;
   /** Stops listening and closes the store. */
   close(): Promise<void>;
 }
@@ -78,6 +82,10 @@ export async function createHub(store: EventStore): Promise<Hub> {
       }
     }
   };
+  const shutdownCallbacks = new Set<() => void>();
+  const shutdown = () => {
+    for (const callback of [...shutdownCallbacks]) callback();
+  };
   const unsubscribes = await Promise.all(
     STREAMS.map((stream) => store.subscribe(stream, (e) => deliver(stream, e))),
   );
@@ -99,7 +107,13 @@ export async function createHub(store: EventStore): Promise<Hub> {
     readBefore: (stream, before, limit) => guarded(() => store.readBefore(stream, before, limit)),
     latest: (stream, key) => guarded(() => store.latest(stream, key)),
     isReady: () => store.isReady(),
+    onShutdown(callback) {
+      shutdownCallbacks.add(callback);
+      return () => shutdownCallbacks.delete(callback);
+    },
+    shutdown,
     async close() {
+      shutdown();
       for (const unsubscribe of unsubscribes) unsubscribe();
       await store.close();
     },

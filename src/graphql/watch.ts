@@ -66,11 +66,11 @@ export async function watch<S extends Stream>(
 
   // Everything that can end the stream is armed now, before the first pull: a revocation or expiry
   // that comes first is remembered, and the listeners are released even if the stream never starts.
-  let stopRepeater: ((error: unknown) => void) | null = null;
-  let endedWith: unknown = null;
+  let stopRepeater: ((error?: unknown) => void) | null = null;
+  let ended: { error: unknown } | null = null;
   const end = (error: unknown) => {
     if (stopRepeater) stopRepeater(error);
-    else endedWith ??= error;
+    else ended ??= { error };
   };
   // Listen before reading the log, so an event appended during the replay is buffered, not lost.
   let deliver: ((event: StreamPayloads[S]) => void) | null = null;
@@ -81,6 +81,8 @@ export async function watch<S extends Stream>(
     at(principal.exp * 1000, () =>
       end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
     ),
+    // On shutdown the stream completes, so SSE responses finish and clients reconnect elsewhere.
+    hub.onShutdown(() => end(undefined)),
   ];
   let released = false;
   const release = () => {
@@ -102,7 +104,7 @@ export async function watch<S extends Stream>(
 
   const repeater = new Repeater<StreamPayloads[S]>(async (push, stop) => {
     stopRepeater = stop;
-    if (endedWith !== null) stop(endedWith);
+    if (ended !== null) stop(ended.error);
     let pending = 0;
     // The client has seen everything up to its cursor, even if that event's live copy reaches us late.
     const position = positionTracker(after);

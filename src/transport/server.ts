@@ -15,6 +15,9 @@ import { createApp } from './http.js';
 import { isUpgradeOriginAllowed } from './origin.js';
 import { useWsTransport } from './ws.js';
 
+/** How long in-flight requests may take to finish on shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** A running instance. */
 export interface RunningServer {
   /** The bound port (useful with PORT=0). */
@@ -23,7 +26,7 @@ export interface RunningServer {
   readonly url: string;
   readonly hub: Hub;
   readonly http: Server;
-  /** Closes sockets (1001), the HTTP server and the store. */
+  /** Graceful shutdown: stops accepting, ends subscriptions, closes sockets with 1001, drains requests, closes the store. */
   close(): Promise<void>;
 }
 
@@ -85,9 +88,14 @@ export async function startServer(
     hub,
     http,
     async close() {
+      // Stop accepting, end subscriptions cleanly, tell sockets to go elsewhere (1001),
+      // let in-flight requests (publishes) finish, then release the store.
+      const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+      hub.shutdown();
       await transport.dispose();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      const deadline = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearTimeout(deadline);
       await hub.close();
     },
   };
