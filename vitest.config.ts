@@ -15,5 +15,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: two files at a time keeps real servers, Redis and Chromium from starving each other.
     maxWorkers: 2,
+    // The slow-consumer test samples the heap after forced garbage collection.
+    execArgv: ['--expose-gc'],
   },
 });

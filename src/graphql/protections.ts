@@ -4,6 +4,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** Limits on what one operation may ask for. */
@@ -25,26 +26,19 @@ export interface OperationLimits {
  * WebSocket operations are held to the same limits.
  */
 export function protections(limits: OperationLimits, production: boolean): Plugin[] {
-  return [
-    maxTokensPlugin({ n: limits.maxTokens }),
-    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
-    maxAliasesPlugin({ n: limits.maxAliases }),
-    costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true }),
-    ...(production ? [blockFieldSuggestionsPlugin(), useDisableIntrospection()] : []),
-    useLimitErrorCode(),
-  ] as Plugin[];
-}
-
-/** graphql-armor's refusals carry no code; clients get BAD_USER_INPUT, like any other refused input. */
-function useLimitErrorCode(): Plugin {
-  return {
-    onValidate:
-      () =>
-      ({ result }) => {
-        for (const error of result) {
-          if (error.extensions.code === undefined)
-            (error.extensions as Record<string, unknown>).code = 'BAD_USER_INPUT';
-        }
+  // graphql-armor's refusals carry no code; clients get BAD_USER_INPUT, as for any other refused input.
+  const asBadInput = {
+    onReject: [
+      (_context: unknown, error: GraphQLError) => {
+        (error.extensions as Record<string, unknown>).code = 'BAD_USER_INPUT';
       },
+    ],
   };
+  return [
+    maxTokensPlugin({ n: limits.maxTokens, ...asBadInput }),
+    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...asBadInput }),
+    maxAliasesPlugin({ n: limits.maxAliases, ...asBadInput }),
+    costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true, ...asBadInput }),
+    ...(production ? [blockFieldSuggestionsPlugin(), useDisableIntrospection()] : []),
+  ] as Plugin[];
 }

@@ -1,4 +1,4 @@
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
@@ -40,6 +40,14 @@ export interface WsTransportOptions {
     /** Operations one socket may run at once. */
     subscriptionsPerSocket: number;
   };
+}
+
+/** The error as a GraphQLError with `code` unless it has one. */
+function withCode(error: unknown, code: string): GraphQLError {
+  const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(String(error));
+  const extensions = graphqlError.extensions as Record<string, unknown>;
+  extensions.code ??= code;
+  return graphqlError;
 }
 
 // Close reasons must fit a close frame (123 bytes).
@@ -128,14 +136,20 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         params: payload,
         socketPrincipal: ctx.extra.principal,
       });
+      // Same codes as Yoga gives these over HTTP; parse and validation rules (the limits) may throw.
       let document: ReturnType<typeof parse>;
       try {
         document = parse(payload.query);
       } catch (error) {
-        return [error as GraphQLError];
+        return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
       }
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
+      let errors: readonly GraphQLError[];
+      try {
+        errors = validate(schema, document);
+      } catch (error) {
+        errors = [error as GraphQLError];
+      }
+      if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
       return {
         schema,
         operationName: payload.operationName ?? null,
