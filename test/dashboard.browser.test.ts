@@ -100,6 +100,20 @@ describe('dashboard in a browser', () => {
 
   it('an officer sees a new alert arrive live, with its counter, and acknowledges it', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    // The officer has allowed notifications; headless Chromium shows none, so the page's calls are recorded.
+    await context.addInitScript(() => {
+      const shown: { title: string; body: string }[] = [];
+      Object.assign(window, { shownNotifications: shown });
+      class RecordedNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: { body?: string } = {}) {
+          shown.push({ title, body: options.body ?? '' });
+        }
+      }
+      Object.defineProperty(window, 'Notification', { value: RecordedNotification });
+    });
     const page = await openPage(context);
     await signIn(page, await tokenFor('olga', ['officer']));
 
@@ -153,6 +167,15 @@ describe('dashboard in a browser', () => {
     for (const id of ['sessions', 'tools', 'recovery']) {
       await expect.poll(() => page.getByTestId(`count-${id}`).textContent()).not.toBe('0');
     }
+    // Seed 9 raises one CRITICAL alert (a token replay): one notification, and none for the HIGH one before it.
+    const notified = () =>
+      page.evaluate(() =>
+        (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications.map(
+          (n) => n.title,
+        ),
+      );
+    await expect.poll(notified).toEqual(['Critical alert: Token replay']);
+    expect(await page.getByText('Critical alerts notify').count()).toBe(1);
     if (process.env.UPDATE_SCREENSHOT === '1') {
       // One more acknowledgement, so the picture shows a settled alert among the open ones.
       await alerts.getByRole('listitem').nth(2).getByRole('button', { name: 'Acknowledge' }).click();
@@ -165,7 +188,7 @@ describe('dashboard in a browser', () => {
     await context.close();
   });
 
-  it("a user sees her own alert and never another user's, and is offered no action she may not take", async () => {
+  it("a user sees her own alerts, never another user's, ends her own session, and sees a refusal in place", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await openPage(context);
     await signIn(page, await tokenFor('alice', ['user']));
@@ -185,6 +208,39 @@ describe('dashboard in a browser', () => {
     expect(rows.length).toBe(Number(await page.getByTestId('count-alerts').textContent()));
     for (const text of rows) expect(text).toMatch(/User\s*alice/);
     expect(await panel.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+
+    // Her sessions: she may end her own. With the status filter on Connected (a subscription argument), the
+    // server never sends the termination an admin makes meanwhile, so her stale button meets a refusal, shown on the row.
+    const REPORT = `mutation Report($input: ReportSessionInput!) { reportSession(input: $input) { id } }`;
+    for (const sessionId of ['s-alice-laptop', 's-alice-phone']) {
+      await gqlOk(server, REPORT, {
+        token: service,
+        variables: {
+          input: { sessionId, userId: 'alice', status: 'CONNECTED', device: { location: 'Berlin' } },
+        },
+      });
+    }
+    await page.getByRole('tab', { name: /Sessions/ }).click();
+    const sessions = page.getByRole('tabpanel').getByRole('list', { name: 'Sessions', exact: true });
+    const laptop = sessions.getByRole('listitem').filter({ hasText: 's-alice-laptop' });
+    await laptop.getByRole('button', { name: 'Terminate' }).click();
+    await sessions
+      .getByRole('listitem')
+      .filter({ hasText: 'Session terminated' })
+      .waitFor({ timeout: 5_000 });
+    expect(await laptop.getByRole('button', { name: 'Terminate' }).count()).toBe(0);
+
+    await page.getByLabel('Status').selectOption('CONNECTED');
+    const phone = sessions.getByRole('listitem').filter({ hasText: 's-alice-phone' });
+    await phone.getByRole('button', { name: 'Terminate' }).waitFor();
+    await gqlOk(server, 'mutation { terminateSession(sessionId: "s-alice-phone") { id } }', {
+      token: await tokenFor('ada', ['admin']),
+    });
+    await phone.getByRole('button', { name: 'Terminate' }).click();
+    await phone
+      .getByRole('alert')
+      .filter({ hasText: 'Session s-alice-phone is already terminated' })
+      .waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Access token').waitFor();

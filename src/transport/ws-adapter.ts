@@ -34,6 +34,8 @@ export interface SocketExtra {
   readonly request: IncomingMessage;
 }
 
+const TOO_SLOW = 'Too slow: reconnect and resume from your last cursor';
+
 // A closing socket whose peer does not answer the close handshake is destroyed after this long.
 const CLOSE_GRACE_MS = 2000;
 
@@ -48,9 +50,9 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
  * Runs a graphql-ws server (`makeServer`) on a ws server, like graphql-ws's
  * own `useServer`, plus what an internet-facing server needs: a per-connection
  * message rate limit (a flood is refused, not queued), a cap on bytes queued
- * for a slow reader, and heartbeats that drop dead peers. Sends do not wait
- * for the peer: a reader that falls behind is cut off instead of stalling its
- * subscriptions.
+ * for a slow reader, and heartbeats that drop dead peers. Sends apply
+ * backpressure past a quarter of the cap; a reader that stalls is cut off with
+ * 1013 rather than holding memory.
  */
 export function attachGraphQLWs<E extends SocketExtra>(
   wss: WebSocketServer,
@@ -91,10 +93,27 @@ export function attachGraphQLWs<E extends SocketExtra>(
         protocol: socket.protocol,
         send: (data: string) => {
           if (socket.readyState !== socket.OPEN) return;
-          socket.send(data);
           if (socket.bufferedAmount > limits.maxBufferedBytes) {
-            closeSocket(socket, CLOSE.tryAgainLater, 'Too slow: reconnect and resume from your last cursor');
+            closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
+            return;
           }
+          if (socket.bufferedAmount <= limits.maxBufferedBytes / 4) {
+            socket.send(data);
+            return;
+          }
+          // Past a quarter of the cap, the operation waits until this frame is written out: a replay
+          // paces itself to the reader, and live events queue (boundedly) in the subscription. A reader
+          // that does not drain within a heartbeat is cut off.
+          return new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
+              resolve();
+            }, limits.heartbeatIntervalMs);
+            socket.send(data, () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
         },
         close: (code?: number, reason?: string) => closeSocket(socket, code ?? 1000, reason ?? ''),
         onMessage: (handle: (data: string) => Promise<void>) => {
