@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_SECRET } from './support/auth.js';
+import { subscribeSse } from './support/sse.js';
 import { openAuthedSocket, subscribeOn } from './support/ws.js';
 
 /** The README's commands as a newcomer runs them: `npm start` and `npm run token`, as real processes. */
@@ -54,14 +55,21 @@ describe('npm start', () => {
       env: { ...process.env, NODE_ENV: '', JWT_SECRET: '' },
       encoding: 'utf8',
     });
-    const socket = await openAuthedSocket(url, minted.stdout.trim());
+    const token = minted.stdout.trim();
+    const socket = await openAuthedSocket(url, token);
     const sub = subscribeOn(socket, '{ me { sub roles } }');
     expect(await sub.next()).toEqual({ me: { sub: 'olga', roles: ['OFFICER'] } });
-    socket.close();
 
+    // Graceful shutdown: sockets are told to go elsewhere (1001), SSE streams complete, exit 0.
+    subscribeOn(socket, 'subscription { securityAlerts { id } }');
+    const sse = await subscribeSse(url, token, 'subscription { securityAlerts { id } }');
+    const sseEnded = sse.ended;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
+    expect(await socket.waitForClose()).toEqual({ code: 1001, reason: 'Server shutting down' });
+    await sseEnded;
     expect(await exited).toBe(0);
+    expect(output()).toMatch(/SIGTERM received, shutting down/);
   });
 
   it('refuses to start in production without JWT configuration, naming the variables', () => {

@@ -8,6 +8,8 @@ export interface SseSubscription {
   readonly results: AsyncQueue<{ data?: Record<string, unknown>; errors?: unknown[] }>;
   /** The HTTP status of the response. */
   readonly status: number;
+  /** Resolves when the server ends the response (the stream completed or the server went away). */
+  readonly ended: Promise<void>;
   close(): void;
 }
 
@@ -31,6 +33,11 @@ export async function subscribeSse(
   });
   const results = new AsyncQueue<{ data?: Record<string, unknown>; errors?: unknown[] }>();
   const body = response.body;
+  let markEnded: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    markEnded = resolve;
+  });
+  if (!body) markEnded();
   if (body) {
     void (async () => {
       const decoder = new TextDecoder();
@@ -58,10 +65,12 @@ export async function subscribeSse(
       } catch {
         // aborted by close()
       }
+      markEnded();
     })();
   }
   return {
     status: response.status,
+    ended,
     results,
     async next(timeoutMs = 5000) {
       const result = await results.next('an SSE result', timeoutMs);
