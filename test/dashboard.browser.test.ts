@@ -3,11 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runSimulation } from '../src/cli/scenario.js';
 import type { RunningServer } from '../src/transport/server.js';
 import { tokenFor } from './support/auth.js';
+import { launchChromium } from './support/browser.js';
 import { gqlOk, startTestServer } from './support/server.js';
 
 /**
@@ -21,7 +22,6 @@ import { gqlOk, startTestServer } from './support/server.js';
  * is saved as docs/dashboard.png for the README.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));
 
@@ -74,20 +74,7 @@ describe('dashboard in a browser', () => {
     gqlOk(server, RAISE, { token: service, variables: { input: { type: 'SUSPICIOUS_LOGIN', ...input } } });
 
   beforeAll(async () => {
-    [, browser] = await Promise.all([
-      buildClient(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          // A closed network: nothing but the test server resolves.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-        ],
-      }),
-    ]);
+    [, browser] = await Promise.all([buildClient(), launchChromium()]);
     // After the build: the server reads client/dist when it starts.
     server = await startTestServer();
     service = await tokenFor('ids', ['service']);

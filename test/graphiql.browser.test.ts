@@ -1,7 +1,8 @@
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/transport/server.js';
 import { tokenFor } from './support/auth.js';
+import { launchChromium } from './support/browser.js';
 import { gqlOk, startTestServer } from './support/server.js';
 
 /**
@@ -15,7 +16,6 @@ import { gqlOk, startTestServer } from './support/server.js';
  * must stay on the server's own origin (blob: and data: are local).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ALERT_MESSAGE = 'browser-visible alert';
 const SUBSCRIPTION = 'subscription BrowserAlerts { securityAlerts { id message severity } }';
 
@@ -36,17 +36,7 @@ describe('GraphiQL in a browser, offline', () => {
     server = await startTestServer({ GRAPHIQL: 'true' });
     officer = await tokenFor('olga', ['officer']);
     service = await tokenFor('login-service', ['service']);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        // A closed network: any other host fails to resolve, whatever the page tries.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const ownOrigin = new URL(server.url).origin;
     const isLocal = (url: string) =>

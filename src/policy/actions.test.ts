@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as fixtures from '../../test/support/fixtures.js';
 import type { Principal, Role } from '../auth/principal.js';
 import {
   mayAcknowledgeAlert,
@@ -14,13 +15,7 @@ import {
  * unless a row says otherwise; `bob` is someone else.
  */
 
-const principal = (roles: readonly Role[], sub = 'alice'): Principal => ({
-  sub,
-  roles,
-  sessionId: null,
-  exp: 4_102_444_800,
-  iat: null,
-});
+const { principal } = fixtures;
 
 type Verdict = 'allowed' | 'refused';
 const verdict = (allowed: boolean): Verdict => (allowed ? 'allowed' : 'refused');

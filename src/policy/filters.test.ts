@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as fixtures from '../../test/support/fixtures.js';
 import type {
   RbacEvent,
   RecoveryUpdate,
@@ -18,82 +19,15 @@ import { atLeast, matchesFilter } from './filters.js';
 
 /** Client filters narrow: every field optional, absent or null admits all, fields AND together. */
 
-const CREATED_AT = '2026-01-01T00:00:00.000Z';
-
-const alert = (over: Partial<SecurityAlert> = {}): SecurityAlert => ({
-  id: 'alert-1',
-  type: 'BRUTE_FORCE',
-  severity: 'HIGH',
-  message: '5 failed logins',
-  userId: 'alice',
-  source: 'fire_wall',
-  identifier: '10.0.0.7',
-  details: null,
-  mitigation: null,
-  raisedBy: 'login-service',
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  acknowledgement: null,
-  ...over,
-});
-
-const session = (over: Partial<SessionUpdate> = {}): SessionUpdate => ({
-  id: 'session-update-1',
-  sessionId: 's1',
-  userId: 'alice',
-  status: 'CONNECTED',
-  device: null,
-  terminatedBy: null,
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
-
-const toolEvent = (over: Partial<ToolAccessEvent> = {}): ToolAccessEvent => ({
-  id: 'tool-1',
-  toolId: 'payroll',
-  userId: 'alice',
-  action: 'REQUESTED',
-  dataPoints: [],
-  actor: 'alice',
-  reason: null,
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
-
-const recovery = (over: Partial<RecoveryUpdate> = {}): RecoveryUpdate => ({
-  id: 'recovery-update-1',
-  requestId: 'r1',
-  userId: 'alice',
-  status: 'PENDING',
-  method: 'EMAIL',
-  custodians: [],
-  approvals: [],
-  approvalCount: 0,
-  threshold: 1,
-  decidedBy: null,
-  reason: null,
-  requestedBy: 'alice',
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
-
-const rbac = (over: Partial<RbacEvent> = {}): RbacEvent => ({
-  id: 'rbac-1',
-  type: 'ROLE_ASSIGNED',
-  userId: 'alice',
-  actor: 'iam',
-  roleName: 'auditor',
-  resource: null,
-  action: null,
-  securityLevel: null,
-  message: 'alice is now an auditor',
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
+// Every event is alice's unless a row says otherwise.
+const alert = (over: Partial<SecurityAlert> = {}) => fixtures.alert({ userId: 'alice', ...over });
+const session = (over: Partial<SessionUpdate> = {}) => fixtures.session({ userId: 'alice', ...over });
+const toolEvent = (over: Partial<ToolAccessEvent> = {}) =>
+  fixtures.toolEvent({ userId: 'alice', actor: 'alice', ...over });
+const recovery = (over: Partial<RecoveryUpdate> = {}) =>
+  fixtures.recovery({ userId: 'alice', requestedBy: 'alice', method: 'EMAIL', ...over });
+const rbac = (over: Partial<RbacEvent> = {}) =>
+  fixtures.rbac({ userId: 'alice', roleName: 'auditor', message: 'alice is now an auditor', ...over });
 
 type Verdict = 'passes' | 'dropped';
 const verdict = (passes: boolean): Verdict => (passes ? 'passes' : 'dropped');

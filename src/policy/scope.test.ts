@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as fixtures from '../../test/support/fixtures.js';
 import type { Principal, Role } from '../auth/principal.js';
 import {
   type RbacEvent,
@@ -19,86 +20,12 @@ import { canSee, mayWatch } from './scope.js';
  * table, never from the code under test.
  */
 
-const principal = (roles: readonly Role[], sub = 'alice'): Principal => ({
-  sub,
-  roles,
-  sessionId: null,
-  exp: 4_102_444_800,
-  iat: null,
-});
-
-const CREATED_AT = '2026-01-01T00:00:00.000Z';
-
-const alert = (over: Partial<SecurityAlert> = {}): SecurityAlert => ({
-  id: 'alert-1',
-  type: 'BRUTE_FORCE',
-  severity: 'HIGH',
-  message: '5 failed logins',
-  userId: null,
-  source: 'fire_wall',
-  identifier: '10.0.0.7',
-  details: null,
-  mitigation: null,
-  raisedBy: 'login-service',
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  acknowledgement: null,
-  ...over,
-});
-
-const session = (over: Partial<SessionUpdate> & Pick<SessionUpdate, 'userId'>): SessionUpdate => ({
-  id: 'session-update-1',
-  sessionId: 's1',
-  status: 'CONNECTED',
-  device: null,
-  terminatedBy: null,
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
-
-const toolEvent = (over: Partial<ToolAccessEvent> & Pick<ToolAccessEvent, 'userId'>): ToolAccessEvent => ({
-  id: 'tool-1',
-  toolId: 'payroll',
-  action: 'REQUESTED',
-  dataPoints: [],
-  actor: 'api-gateway',
-  reason: null,
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
-
-const recovery = (over: Partial<RecoveryUpdate> & Pick<RecoveryUpdate, 'userId'>): RecoveryUpdate => ({
-  id: 'recovery-update-1',
-  requestId: 'r1',
-  status: 'PENDING',
-  method: 'CUSTODIAN',
-  custodians: [],
-  approvals: [],
-  approvalCount: 0,
-  threshold: 1,
-  decidedBy: null,
-  reason: null,
-  requestedBy: over.userId,
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
-
-const rbac = (over: Partial<RbacEvent> & Pick<RbacEvent, 'type'>): RbacEvent => ({
-  id: 'rbac-1',
-  userId: null,
-  actor: 'iam',
-  roleName: null,
-  resource: null,
-  action: null,
-  securityLevel: null,
-  message: 'something changed',
-  createdAt: CREATED_AT,
-  cursor: '0000000000000000.1.1',
-  ...over,
-});
+const session = (over: Partial<SessionUpdate> & Pick<SessionUpdate, 'userId'>) => fixtures.session(over);
+const toolEvent = (over: Partial<ToolAccessEvent> & Pick<ToolAccessEvent, 'userId'>) =>
+  fixtures.toolEvent(over);
+const recovery = (over: Partial<RecoveryUpdate> & Pick<RecoveryUpdate, 'userId'>) => fixtures.recovery(over);
+const rbac = (over: Partial<RbacEvent> & Pick<RbacEvent, 'type'>) => fixtures.rbac(over);
+const { alert, principal } = fixtures;
 
 /** One event of one stream, kept together so `canSee` gets a matching pair. */
 type Sample = { [S in Stream]: { stream: S; label: string; event: StreamPayloads[S] } }[Stream];
