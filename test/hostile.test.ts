@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningServer } from '../src/transport/server.js';
 import { tokenFor } from './support/auth.js';
-import { gqlOk, startTestServer } from './support/server.js';
+import { gql, gqlOk, startTestServer } from './support/server.js';
+import { subscribeSse } from './support/sse.js';
 import { waitUntil } from './support/wait.js';
 import {
   openAuthedSocket,
@@ -337,5 +338,38 @@ describe('resources are released', () => {
     } finally {
       await beating.close();
     }
+  });
+});
+
+describe('the same limits over SSE and HTTP', () => {
+  it('refuses an aliased flood over SSE with BAD_USER_INPUT', async () => {
+    const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: securityAlerts { id }`).join(' ');
+    const sse = await subscribeSse(server.url, await attacker(), `subscription { ${aliases} }`);
+    const result = await sse.results.next('the refusal');
+    expect(result.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
+    sse.close();
+  });
+});
+
+describe('in production', () => {
+  let production: RunningServer;
+  beforeAll(async () => {
+    production = await startTestServer({ NODE_ENV: 'production' });
+  });
+  afterAll(() => production.close());
+
+  it('answers no introspection and suggests no field names', async () => {
+    const token = await attacker();
+    const introspection = await gql(production, '{ __schema { types { name } } }', { token });
+    expect(introspection.data ?? null).toBeNull();
+    expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await gql(production, '{ mee { sub } }', { token });
+    expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('serves no GraphiQL', async () => {
+    const page = await fetch(`${production.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/graphiql/i);
+    expect((await fetch(`${production.url}/graphiql/`)).status).not.toBe(200);
   });
 });
