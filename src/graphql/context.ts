@@ -1,6 +1,7 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
 import type { Revocations } from '../auth/revocation.js';
+import type { Fanout, FrameTarget } from '../fanout/fanout.js';
 import type { Hub } from '../hub.js';
 
 /** What the context factory adds for every operation, on every transport. */
@@ -10,6 +11,10 @@ export interface RequestContext {
   hub: Hub;
   /** Live revocation of sessions and rights, which ends subscriptions. */
   revocations: Revocations;
+  /** Shared execution of WebSocket subscriptions. */
+  fanout: Fanout;
+  /** Set for a WebSocket operation: where its frames go, so it can join a fan-out group. */
+  frames?: FrameTarget;
 }
 
 /** What every resolver receives. */

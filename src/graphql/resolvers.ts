@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { authorize, requirePrincipal } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
@@ -64,7 +65,23 @@ function live<S extends Stream>(stream: S) {
       _: unknown,
       args: { filter?: StreamFilters[S] | null; after?: string | null },
       ctx: Context,
-    ) => watch(ctx.hub, ctx.revocations, requirePrincipal(ctx.principal), stream, args.filter, args.after),
+      info: GraphQLResolveInfo,
+    ) => {
+      const principal = requirePrincipal(ctx.principal);
+      // Over WebSocket, subscribers share execution; SSE streams results one subscriber at a time.
+      if (ctx.frames) {
+        return ctx.fanout.join({
+          stream,
+          principal,
+          filter: args.filter,
+          after: args.after,
+          info,
+          context: ctx,
+          target: ctx.frames,
+        });
+      }
+      return watch(ctx.hub, ctx.revocations, principal, stream, args.filter, args.after);
+    },
     resolve: (event: StreamPayloads[S]) => event,
   };
 }

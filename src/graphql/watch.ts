@@ -7,7 +7,7 @@ import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Hub } from '../hub.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch } from '../policy/scope.js';
-import { decodeCursor } from '../store/cursor.js';
+import { positionTracker } from '../store/cursor.js';
 import { at } from '../util/at.js';
 
 /** How many undelivered events one subscription may hold before it is cut off (it can resume from its cursor). */
@@ -18,29 +18,6 @@ const REPLAY_PAGE = 500;
 
 /** Live events held back while a replay is still being consumed. */
 const MAX_BUFFERED_DURING_REPLAY = 10_000;
-
-/**
- * Remembers the last position delivered and recognises events at or before it.
- * A live copy can reach this instance after the replay already read the same
- * event from the log (Redis pub/sub lags the log); comparing positions makes
- * the seam exact. A new epoch (the log started over) resets it.
- */
-function positionTracker(after: string | null | undefined) {
-  const start = after == null ? null : decodeCursor(after, 'after');
-  let epoch = start?.epoch ?? null;
-  let seq = start?.seq ?? 0;
-  return {
-    /** True (and records it) for an event after the last one delivered. */
-    advance(cursor: string): boolean {
-      const position = decodeCursor(cursor, 'cursor');
-      if (position === null) return true;
-      if (position.epoch === epoch && position.seq <= seq) return false;
-      epoch = position.epoch;
-      seq = position.seq;
-      return true;
-    },
-  };
-}
 
 /**
  * A stream of the events the principal may see, narrowed by its filter. With

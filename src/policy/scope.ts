@@ -67,3 +67,16 @@ export function canSee<S extends Stream>(principal: Principal, stream: S, event:
   const rules: Record<Role, Rule<StreamPayloads[S]>> = MATRIX[stream];
   return principal.roles.some((role) => rules[role]?.(principal, event) === true);
 }
+
+/**
+ * A key that is equal for two principals only if `canSee` decides every event
+ * of the stream alike for them: `all` when a role sees everything, otherwise
+ * their roles with any scope and their `sub`. Subscribers are grouped by it to
+ * decide (and render) each event once per group.
+ */
+export function scopeKeyOf(principal: Principal, stream: Stream): string {
+  const rules: Record<Role, Rule<never>> = MATRIX[stream] as Record<Role, Rule<never>>;
+  if (principal.roles.some((role) => rules[role] === all)) return 'all';
+  const scoped = principal.roles.filter((role) => rules[role] !== null).sort();
+  return `${scoped.join(',')}|${principal.sub}`;
+}

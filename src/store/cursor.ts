@@ -31,3 +31,26 @@ export function decodeCursor(value: string, field: string): Cursor | null {
   const [, epoch, seq, id] = match as unknown as [string, string, string, string];
   return { epoch, seq: Number(seq), id };
 }
+
+/**
+ * Remembers the last position delivered and recognises events at or before it.
+ * A live copy can reach this instance after the replay already read the same
+ * event from the log (Redis pub/sub lags the log); comparing positions makes
+ * the seam exact. A new epoch (the log started over) resets it.
+ */
+export function positionTracker(after: string | null | undefined) {
+  const start = after == null ? null : decodeCursor(after, 'after');
+  let epoch = start?.epoch ?? null;
+  let seq = start?.seq ?? 0;
+  return {
+    /** True (and records it) for an event after the last one delivered. */
+    advance(cursor: string): boolean {
+      const position = decodeCursor(cursor, 'cursor');
+      if (position === null) return true;
+      if (position.epoch === epoch && position.seq <= seq) return false;
+      epoch = position.epoch;
+      seq = position.seq;
+      return true;
+    },
+  };
+}

@@ -6,6 +6,7 @@ import { type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { apiError } from '../errors.js';
+import { createFanout } from '../fanout/fanout.js';
 import { useAudit } from '../graphql/audit.js';
 import type { RequestContext } from '../graphql/context.js';
 import { protections } from '../graphql/protections.js';
@@ -56,6 +57,7 @@ export async function createApp(
   verify: TokenVerifier,
   logger: Logger,
 ): Promise<App> {
+  const fanout = createFanout(hub, revocations);
   const graphiql = config.graphiql ? await createOfflineGraphiQL() : null;
   const dashboard = await createDashboard(config);
   return createYoga<ServerContext, RequestContext>({
@@ -80,9 +82,9 @@ export async function createApp(
     ],
     context: async ({ request, socketPrincipal }): Promise<RequestContext> => {
       // WebSocket operations arrive already authenticated by the socket.
-      if (socketPrincipal) return { principal: socketPrincipal, hub, revocations };
+      if (socketPrincipal) return { principal: socketPrincipal, hub, revocations, fanout };
       const authorization = request.headers.get('authorization');
-      if (authorization === null) return { principal: null, hub, revocations };
+      if (authorization === null) return { principal: null, hub, revocations, fanout };
       const result = await verify(authorization);
       if (!result.ok) {
         logger.warn({ audit: 'auth failed', transport: 'http', reason: result.reason }, 'auth failed');
@@ -96,7 +98,7 @@ export async function createApp(
         );
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${revoked}`, { http: { status: 401 } });
       }
-      return { principal: result.principal, hub, revocations };
+      return { principal: result.principal, hub, revocations, fanout };
     },
   });
 }

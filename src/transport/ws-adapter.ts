@@ -47,6 +47,34 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
 }
 
 /**
+ * Sends a message unless the reader is too slow: over `maxBufferedBytes` queued,
+ * the socket is closed with 1013. Past a quarter of the cap the returned promise
+ * waits until the message is written out (backpressure for whoever awaits it);
+ * a reader that does not drain within a heartbeat is cut off.
+ */
+export function sendCapped(socket: WebSocket, data: string, limits: SocketLimits): void | Promise<void> {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > limits.maxBufferedBytes) {
+    closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
+    return;
+  }
+  if (socket.bufferedAmount <= limits.maxBufferedBytes / 4) {
+    socket.send(data);
+    return;
+  }
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
+      resolve();
+    }, limits.heartbeatIntervalMs);
+    socket.send(data, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
  * Runs a graphql-ws server (`makeServer`) on a ws server, like graphql-ws's
  * own `useServer`, plus what an internet-facing server needs: a per-connection
  * message rate limit (a flood is refused, not queued), a cap on bytes queued
@@ -91,30 +119,7 @@ export function attachGraphQLWs<E extends SocketExtra>(
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data: string) => {
-          if (socket.readyState !== socket.OPEN) return;
-          if (socket.bufferedAmount > limits.maxBufferedBytes) {
-            closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
-            return;
-          }
-          if (socket.bufferedAmount <= limits.maxBufferedBytes / 4) {
-            socket.send(data);
-            return;
-          }
-          // Past a quarter of the cap, the operation waits until this frame is written out: a replay
-          // paces itself to the reader, and live events queue (boundedly) in the subscription. A reader
-          // that does not drain within a heartbeat is cut off.
-          return new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
-              resolve();
-            }, limits.heartbeatIntervalMs);
-            socket.send(data, () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
-        },
+        send: (data: string) => sendCapped(socket, data, limits),
         close: (code?: number, reason?: string) => closeSocket(socket, code ?? 1000, reason ?? ''),
         onMessage: (handle: (data: string) => Promise<void>) => {
           socket.on('message', (data: RawData, isBinary: boolean) => {

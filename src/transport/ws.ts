@@ -9,7 +9,14 @@ import { apiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { at } from '../util/at.js';
 import type { App } from './http.js';
-import { attachGraphQLWs, CLOSE, closeSocket, type SocketExtra, type SocketLimits } from './ws-adapter.js';
+import {
+  attachGraphQLWs,
+  CLOSE,
+  closeSocket,
+  type SocketExtra,
+  type SocketLimits,
+  sendCapped,
+} from './ws-adapter.js';
 
 /** Per-socket state: the socket and request, plus what authentication established. */
 type Extra = SocketExtra & {
@@ -119,7 +126,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         logger.info({ audit: 'disconnected', actor: ctx.extra.principal.sub, code, reason }, 'disconnected');
       ctx.extra.release?.();
     },
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       // graphql-ws registered this operation already; count it among the socket's running ones.
       if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
         return [
@@ -150,12 +157,16 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         errors = [error as GraphQLError];
       }
       if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+      const contextValue = await contextFactory();
+      const socket = ctx.extra.socket;
+      // Subscriptions write their frames themselves, shared with their group (see src/fanout).
+      contextValue.frames = { id, write: (message: string) => sendCapped(socket, message, limits) };
       return {
         schema,
         operationName: payload.operationName ?? null,
         document,
         variableValues: payload.variables ?? null,
-        contextValue: await contextFactory(),
+        contextValue,
         rootValue: { execute, subscribe } satisfies EnvelopedRoot,
       };
     },

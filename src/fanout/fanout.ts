@@ -1,0 +1,304 @@
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  execute,
+  type GraphQLError,
+  type GraphQLResolveInfo,
+  Kind,
+} from 'graphql';
+import { authorize } from '../auth/guard.js';
+import type { Principal } from '../auth/principal.js';
+import type { Revocations } from '../auth/revocation.js';
+import { apiError } from '../errors.js';
+import type { Stream, StreamPayloads } from '../events/types.js';
+import type { Hub } from '../hub.js';
+import { matchesFilter, type StreamFilters } from '../policy/filters.js';
+import { canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
+import { positionTracker } from '../store/cursor.js';
+import { at } from '../util/at.js';
+
+/**
+ * Shared execution for WebSocket subscriptions: subscribers that share the
+ * operation, its variables and their scope form a group; each event is
+ * checked, executed and serialised once per group, and each member receives
+ * the same JSON with its own operation id spliced in. Scope is still decided
+ * for every event (once for the group, whose members decide alike by
+ * construction: see scopeKeyOf), order is the hub's, and a member resuming
+ * from a cursor replays on its own before it joins the live flow.
+ */
+
+/** Where a member's frames go: its graphql-ws operation id and the socket writer (with its slow-reader cap). */
+export interface FrameTarget {
+  readonly id: string;
+  /** Writes a complete graphql-transport-ws message; returns a promise when the socket needs to drain. */
+  write(message: string): void | Promise<void>;
+}
+
+/** Events read from the log per round trip while replaying. */
+const REPLAY_PAGE = 500;
+
+/** Live events held back while one member is still replaying. */
+const MAX_HELD_DURING_REPLAY = 10_000;
+
+class Member {
+  readonly prefix: string;
+  readonly tracker;
+  replaying = false;
+  held: { cursor: string; payload: string }[] = [];
+  private finish!: (result: IteratorResult<never>) => void;
+  private fail!: (error: unknown) => void;
+  readonly ended = new Promise<IteratorResult<never>>((resolve, reject) => {
+    this.finish = resolve;
+    this.fail = reject;
+  });
+  private done = false;
+  private readonly releases: (() => void)[] = [];
+
+  constructor(
+    readonly target: FrameTarget,
+    after: string | null | undefined,
+    private readonly leave: (member: Member) => void,
+  ) {
+    // The operation id is the client's string: encoded once, as JSON, for every frame.
+    this.prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
+    this.tracker = positionTracker(after);
+  }
+
+  /** Registers something to release when the member ends. */
+  hold(release: () => void): void {
+    this.releases.push(release);
+  }
+
+  /** Sends one rendered payload if it is after what this member has already seen. */
+  send(cursor: string, payload: string): void | Promise<void> {
+    if (this.done || !this.tracker.advance(cursor)) return;
+    return this.target.write(`${this.prefix}${payload}}`);
+  }
+
+  /** A live event from the group. */
+  live(cursor: string, payload: string): void {
+    if (this.replaying) {
+      if (this.held.length >= MAX_HELD_DURING_REPLAY) {
+        this.end(
+          apiError(
+            'SLOW_CONSUMER',
+            'Too many live events arrived during the replay; resubscribe with `after`',
+          ),
+        );
+        return;
+      }
+      this.held.push({ cursor, payload });
+      return;
+    }
+    void this.send(cursor, payload);
+  }
+
+  /** Ends the member: cleanly (undefined) or with an error the client receives as an `error` frame. */
+  end(error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    for (const release of this.releases) release();
+    this.leave(this);
+    if (error === undefined) this.finish({ done: true, value: undefined });
+    else this.fail(error);
+  }
+}
+
+class Group<S extends Stream> {
+  readonly members = new Set<Member>();
+  private readonly unlisten: () => void;
+  private readonly document: DocumentNode;
+
+  constructor(
+    readonly key: string,
+    private readonly hub: Hub,
+    private readonly stream: S,
+    private readonly principal: Principal,
+    private readonly filter: StreamFilters[S] | null | undefined,
+    private readonly info: GraphQLResolveInfo,
+    private readonly context: unknown,
+    private readonly dispose: () => void,
+  ) {
+    this.document = {
+      kind: Kind.DOCUMENT,
+      definitions: [info.operation, ...Object.values(info.fragments)],
+    };
+    this.unlisten = hub.listen(stream, (event) => this.deliver(event));
+  }
+
+  /** The group's scope and filter decision for one event (members decide alike). */
+  admits(event: StreamPayloads[S]): boolean {
+    return canSee(this.principal, this.stream, event) && matchesFilter(this.stream, this.filter, event);
+  }
+
+  /** The operation's result for one event, as JSON: executed once for the whole group. */
+  render(event: StreamPayloads[S]): string {
+    const result = execute({
+      schema: this.info.schema,
+      document: this.document,
+      rootValue: event,
+      contextValue: this.context,
+      variableValues: this.info.variableValues,
+      operationName: this.info.operation.name?.value,
+    }) as ExecutionResult;
+    // Event types resolve synchronously; a promise here would reorder deliveries.
+    if (typeof (result as { then?: unknown }).then === 'function') {
+      throw new Error('Subscription results must resolve synchronously to be shared');
+    }
+    return JSON.stringify(result.errors ? { ...result, errors: result.errors.map(maskError) } : result);
+  }
+
+  private deliver(event: StreamPayloads[S]): void {
+    if (!this.admits(event)) return;
+    const payload = this.render(event);
+    for (const member of this.members) member.live(event.cursor, payload);
+  }
+
+  remove(member: Member): void {
+    this.members.delete(member);
+    if (this.members.size === 0) {
+      this.unlisten();
+      this.dispose();
+    }
+  }
+}
+
+/** Hides unexpected errors' messages, as Yoga does for the other transports. */
+function maskError(error: GraphQLError) {
+  const expected = error.originalError === undefined || error.originalError?.name === 'GraphQLError';
+  return expected
+    ? error.toJSON()
+    : { message: 'Unexpected error.', path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** The registry of groups on one server. */
+export interface Fanout {
+  /**
+   * Joins a WebSocket subscription to its group (or starts one) and returns
+   * the iterator graphql-js expects; it yields nothing, since frames go straight
+   * to the socket, and ends when the subscription does (complete, expiry,
+   * revocation, shutdown). A bad or expired `after` fails the call itself.
+   */
+  join<S extends Stream>(request: {
+    stream: S;
+    principal: Principal;
+    filter: StreamFilters[S] | null | undefined;
+    after: string | null | undefined;
+    info: GraphQLResolveInfo;
+    context: unknown;
+    target: FrameTarget;
+  }): Promise<AsyncIterableIterator<never>>;
+  /** Groups and members, for tests and metrics. */
+  size(): { groups: number; members: number };
+}
+
+/** Creates the fan-out registry for a hub. */
+export function createFanout(hub: Hub, revocations: Revocations): Fanout {
+  const groups = new Map<string, Group<Stream>>();
+  // Yoga caches parsed documents, so an operation node identifies the query text.
+  const operationIds = new WeakMap<object, number>();
+  let nextOperationId = 0;
+  const operationIdOf = (node: object) => {
+    let id = operationIds.get(node);
+    if (id === undefined) {
+      id = ++nextOperationId;
+      operationIds.set(node, id);
+    }
+    return id;
+  };
+
+  return {
+    async join({ stream, principal, filter, after, info, context, target }) {
+      authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
+      const key = [
+        stream,
+        operationIdOf(info.operation),
+        JSON.stringify(info.variableValues),
+        scopeKeyOf(principal, stream),
+      ].join('\n');
+      let group = groups.get(key) as Group<typeof stream> | undefined;
+      if (!group) {
+        const created: Group<typeof stream> = new Group(
+          key,
+          hub,
+          stream,
+          principal,
+          filter,
+          info,
+          context,
+          () => groups.delete(key),
+        );
+        group = created;
+        groups.set(key, created as unknown as Group<Stream>);
+      }
+      const joined = group;
+      const member = new Member(target, after, (m) => joined.remove(m));
+      member.replaying = after != null;
+      joined.members.add(member);
+      member.hold(
+        revocations.watch(principal, (reason) =>
+          member.end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`)),
+        ),
+      );
+      member.hold(
+        at(principal.exp * 1000, () =>
+          member.end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
+        ),
+      );
+      member.hold(hub.onShutdown(() => member.end()));
+
+      if (after != null) {
+        // Live events are held from now on; the first page is read here so a bad cursor fails the call.
+        let page: StreamPayloads[typeof stream][];
+        try {
+          page = await hub.readAfter(stream, after, REPLAY_PAGE);
+        } catch (error) {
+          member.end();
+          throw error;
+        }
+        void replay(joined, member, stream, page).catch((error: unknown) => member.end(error));
+      }
+
+      const iterator: AsyncIterableIterator<never> = {
+        [Symbol.asyncIterator]: () => iterator,
+        next: () => member.ended,
+        return: () => {
+          member.end();
+          return Promise.resolve({ done: true, value: undefined });
+        },
+        throw: (error?: unknown) => {
+          member.end();
+          return Promise.reject(error);
+        },
+      };
+      return iterator;
+    },
+    size: () => ({
+      groups: groups.size,
+      members: [...groups.values()].reduce((sum, g) => sum + g.members.size, 0),
+    }),
+  };
+
+  /** Replays the log after the member's cursor at the reader's pace, then releases what was held. */
+  async function replay<S extends Stream>(
+    group: Group<S>,
+    member: Member,
+    stream: S,
+    firstPage: StreamPayloads[S][],
+  ): Promise<void> {
+    let page = firstPage;
+    while (page.length > 0) {
+      for (const event of page) {
+        if (group.admits(event)) await member.send(event.cursor, group.render(event));
+        else member.tracker.advance(event.cursor);
+      }
+      if (page.length < REPLAY_PAGE) break;
+      page = await hub.readAfter(stream, (page[page.length - 1] as StreamPayloads[S]).cursor, REPLAY_PAGE);
+    }
+    // The seam: live events that arrived meanwhile, minus what the replay sent (the tracker skips those).
+    const held = member.held;
+    member.held = [];
+    member.replaying = false;
+    for (const { cursor, payload } of held) void member.send(cursor, payload);
+  }
+}
