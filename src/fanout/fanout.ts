@@ -14,7 +14,7 @@ import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Hub } from '../hub.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
-import { positionTracker } from '../store/cursor.js';
+import { type Position, positionOf, positionTracker } from '../store/cursor.js';
 import { at } from '../util/at.js';
 
 /**
@@ -44,7 +44,7 @@ class Member {
   readonly prefix: string;
   readonly tracker;
   replaying = false;
-  held: { cursor: string; payload: string }[] = [];
+  held: { position: Position; payload: string }[] = [];
   private finish!: (result: IteratorResult<never>) => void;
   private fail!: (error: unknown) => void;
   readonly ended = new Promise<IteratorResult<never>>((resolve, reject) => {
@@ -70,13 +70,13 @@ class Member {
   }
 
   /** Sends one rendered payload if it is after what this member has already seen. */
-  send(cursor: string, payload: string): void | Promise<void> {
-    if (this.done || !this.tracker.advance(cursor)) return;
+  send(position: Position, payload: string): void | Promise<void> {
+    if (this.done || !this.tracker.advanceTo(position)) return;
     return this.target.write(`${this.prefix}${payload}}`);
   }
 
   /** A live event from the group. */
-  live(cursor: string, payload: string): void {
+  live(position: Position, payload: string): void {
     if (this.replaying) {
       if (this.held.length >= MAX_HELD_DURING_REPLAY) {
         this.end(
@@ -87,10 +87,10 @@ class Member {
         );
         return;
       }
-      this.held.push({ cursor, payload });
+      this.held.push({ position, payload });
       return;
     }
-    void this.send(cursor, payload);
+    void this.send(position, payload);
   }
 
   /** Ends the member: cleanly (undefined) or with an error the client receives as an `error` frame. */
@@ -151,7 +151,8 @@ class Group<S extends Stream> {
   private deliver(event: StreamPayloads[S]): void {
     if (!this.admits(event)) return;
     const payload = this.render(event);
-    for (const member of this.members) member.live(event.cursor, payload);
+    const position = positionOf(event.cursor);
+    for (const member of this.members) member.live(position, payload);
   }
 
   remove(member: Member): void {
@@ -289,7 +290,7 @@ export function createFanout(hub: Hub, revocations: Revocations): Fanout {
     let page = firstPage;
     while (page.length > 0) {
       for (const event of page) {
-        if (group.admits(event)) await member.send(event.cursor, group.render(event));
+        if (group.admits(event)) await member.send(positionOf(event.cursor), group.render(event));
         else member.tracker.advance(event.cursor);
       }
       if (page.length < REPLAY_PAGE) break;
@@ -299,6 +300,6 @@ export function createFanout(hub: Hub, revocations: Revocations): Fanout {
     const held = member.held;
     member.held = [];
     member.replaying = false;
-    for (const { cursor, payload } of held) void member.send(cursor, payload);
+    for (const { position, payload } of held) void member.send(position, payload);
   }
 }

@@ -42,15 +42,34 @@ export function positionTracker(after: string | null | undefined) {
   const start = after == null ? null : decodeCursor(after, 'after');
   let epoch = start?.epoch ?? null;
   let seq = start?.seq ?? 0;
-  return {
-    /** True (and records it) for an event after the last one delivered. */
-    advance(cursor: string): boolean {
-      const position = decodeCursor(cursor, 'cursor');
-      if (position === null) return true;
-      if (position.epoch === epoch && position.seq <= seq) return false;
-      epoch = position.epoch;
-      seq = position.seq;
-      return true;
-    },
+  const advanceTo = (at: Position): boolean => {
+    if (at.epoch === epoch && at.seq <= seq) return false;
+    epoch = at.epoch;
+    seq = at.seq;
+    return true;
   };
+  return {
+    /** True (and records it) for a position after the last one delivered. */
+    advanceTo,
+    /** The same for an event's cursor. */
+    advance: (cursor: string): boolean => advanceTo(positionOf(cursor)),
+  };
+}
+
+/** Where an event sits in its log. */
+export interface Position {
+  readonly epoch: string;
+  readonly seq: number;
+}
+
+const EPOCH_LENGTH = 16;
+
+/**
+ * The position of a cursor this server issued (an event's own `cursor`),
+ * read without validation: it is on every delivery's path. Client input goes
+ * through decodeCursor.
+ */
+export function positionOf(cursor: string): Position {
+  const end = cursor.indexOf('.', EPOCH_LENGTH + 1);
+  return { epoch: cursor.slice(0, EPOCH_LENGTH), seq: Number(cursor.slice(EPOCH_LENGTH + 1, end)) };
 }
