@@ -12,7 +12,7 @@ import {
   type ToolAccessEvent,
 } from '../events/types.js';
 import type { RbacEventType } from '../generated/graphql.js';
-import { canSee, mayWatch } from './scope.js';
+import { canSee, mayWatch, scopeKeyOf } from './scope.js';
 
 /**
  * SPEC "Roles and what each may see", written out by hand. The principal is
@@ -241,5 +241,46 @@ describe('mayWatch: whether a subscription could ever deliver', () => {
     it.each(WATCHERS)('roles %j → %s', (roles, expected) => {
       expect(mayWatch(principal(roles), stream)).toBe(expected);
     });
+  });
+});
+
+describe('scopeKeyOf: equal keys decide every event alike (shared execution relies on it)', () => {
+  const PRINCIPALS: Principal[] = [
+    principal(['admin'], 'root'),
+    principal(['admin'], 'ada'),
+    principal(['officer'], 'olga'),
+    principal(['officer'], 'oscar'),
+    principal(['admin', 'officer'], 'both'),
+    principal(['user'], 'alice'),
+    principal(['user'], 'alice', { sessionId: 's2' }),
+    principal(['user'], 'bob'),
+    principal(['user', 'service'], 'alice'),
+    principal(['officer', 'user'], 'alice'),
+    principal(['service'], 'ids'),
+    principal([], 'nobody'),
+  ];
+  const events = MATRIX.map(([event]) => event);
+
+  it.each(STREAMS)('%s', (stream) => {
+    const ofStream = events.filter((e) => e.stream === stream);
+    for (const a of PRINCIPALS) {
+      for (const b of PRINCIPALS) {
+        if (scopeKeyOf(a, stream) !== scopeKeyOf(b, stream)) continue;
+        expect(
+          ofStream.map((e) => sees(a, e)),
+          `${a.sub}${a.roles} vs ${b.sub}${b.roles}`,
+        ).toEqual(ofStream.map((e) => sees(b, e)));
+      }
+    }
+  });
+
+  it('shares where it can: every admin and officer on alerts, one key per user', () => {
+    expect(new Set(PRINCIPALS.slice(0, 5).map((p) => scopeKeyOf(p, 'securityAlerts')))).toEqual(
+      new Set(['all']),
+    );
+    expect(scopeKeyOf(principal(['user'], 'alice'), 'securityAlerts')).not.toBe(
+      scopeKeyOf(principal(['user'], 'bob'), 'securityAlerts'),
+    );
+    expect(scopeKeyOf(principal(['officer'], 'olga'), 'rbacEvents')).not.toBe('all');
   });
 });

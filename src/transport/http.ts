@@ -6,7 +6,7 @@ import { type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
 import { apiError } from '../errors.js';
-import { createFanout } from '../fanout/fanout.js';
+import type { Fanout } from '../fanout/fanout.js';
 import { useAudit } from '../graphql/audit.js';
 import type { RequestContext } from '../graphql/context.js';
 import { protections } from '../graphql/protections.js';
@@ -56,8 +56,8 @@ export async function createApp(
   revocations: Revocations,
   verify: TokenVerifier,
   logger: Logger,
+  fanout: Fanout,
 ): Promise<App> {
-  const fanout = createFanout(hub, revocations);
   const graphiql = config.graphiql ? await createOfflineGraphiQL() : null;
   const dashboard = await createDashboard(config);
   return createYoga<ServerContext, RequestContext>({

@@ -11,6 +11,7 @@ import { createHub, type Hub } from '../hub.js';
 import { createLogger } from '../log.js';
 import { createMemoryStore } from '../store/memory.js';
 import { createRedisStore } from '../store/redis.js';
+import { createFanout, type Fanout } from '../fanout/fanout.js';
 import { createApp } from './http.js';
 import { isUpgradeOriginAllowed } from './origin.js';
 import { useWsTransport } from './ws.js';
@@ -25,6 +26,8 @@ export interface RunningServer {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly hub: Hub;
+  /** Shared-execution groups of WebSocket subscriptions. */
+  readonly fanout: Fanout;
   readonly http: Server;
   /** Graceful shutdown: stops accepting, ends subscriptions, closes sockets with 1001, drains requests, closes the store. */
   close(): Promise<void>;
@@ -50,7 +53,8 @@ export async function startServer(
   const hub = await createHub(store);
   const revocations = createRevocations(hub);
   const verify = createVerifier(config.keys);
-  const app = await createApp(config, hub, revocations, verify, logger);
+  const fanout = createFanout(hub, revocations);
+  const app = await createApp(config, hub, revocations, verify, logger, fanout);
 
   const http = createServer(app);
   const wss = new WebSocketServer({
@@ -86,6 +90,7 @@ export async function startServer(
     port,
     url: `http://127.0.0.1:${port}`,
     hub,
+    fanout,
     http,
     async close() {
       // Stop accepting, end subscriptions cleanly, tell sockets to go elsewhere (1001),

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/transport/server.js';
+import { tokenFor } from './support/auth.js';
+import { gqlOk, startTestServer } from './support/server.js';
+import { waitUntil } from './support/wait.js';
+import { openAuthedSocket, subscribeOn, type WsSubscription } from './support/ws.js';
+
+/**
+ * Shared execution must not blur anyone's view: subscribers are grouped only
+ * when they share operation, variables and scope, and every subscriber gets
+ * exactly its own payloads, whichever group it landed in.
+ */
+
+let server: RunningServer;
+let service: string;
+beforeAll(async () => {
+  server = await startTestServer({ MAX_CONNECTIONS_PER_USER: '100' });
+  service = await tokenFor('ids', ['service']);
+});
+afterAll(() => server.close());
+
+const raise = (message: string, userId: string | null, severity = 'HIGH') =>
+  gqlOk(server, 'mutation($i: RaiseAlertInput!) { raiseAlert(input: $i) { id } }', {
+    token: service,
+    variables: { i: { type: 'BRUTE_FORCE', severity, message, userId, source: 'fire_wall' } },
+  });
+
+async function subscriber(
+  sub: string,
+  roles: ('admin' | 'officer' | 'user')[],
+  query: string,
+  variables?: object,
+) {
+  const socket = await openAuthedSocket(server.url, await tokenFor(sub, roles));
+  return subscribeOn(socket, query, variables as Record<string, unknown>);
+}
+
+const take = async (sub: WsSubscription, count: number) => {
+  const got = [];
+  for (let i = 0; i < count; i++) got.push(await sub.next());
+  return got;
+};
+
+describe('fan-out groups', () => {
+  it('groups only subscribers that share operation, variables and scope, and each gets exactly its own payloads', async () => {
+    const MESSAGES = 'subscription { securityAlerts { message } }';
+    const SEVERITIES = 'subscription { securityAlerts { message severity userId } }';
+    const FILTERED = 'subscription($f: AlertFilter) { securityAlerts(filter: $f) { message } }';
+    const before = server.fanout.size();
+
+    // Two officers and an admin, same operation: one group ("all" scope).
+    const olga = await subscriber('olga', ['officer'], MESSAGES);
+    const oscar = await subscriber('oscar', ['officer'], MESSAGES);
+    const root = await subscriber('root', ['admin'], MESSAGES);
+    // Another selection, other variables: groups of their own.
+    const detailed = await subscriber('olga', ['officer'], SEVERITIES);
+    const critical = await subscriber('olga', ['officer'], FILTERED, { f: { minSeverity: 'CRITICAL' } });
+    const unfiltered = await subscriber('olga', ['officer'], FILTERED, { f: null });
+    // Users: one group each, even with the same operation.
+    const alice = await subscriber('alice', ['user'], MESSAGES);
+    const alice2 = await subscriber('alice', ['user'], MESSAGES);
+    const bob = await subscriber('bob', ['user'], MESSAGES);
+    // An alias changes the operation, not the data.
+    const aliased = await subscriber(
+      'oscar',
+      ['officer'],
+      'subscription { feed: securityAlerts { message } }',
+    );
+
+    await waitUntil('all ten have joined', () => server.fanout.size().members === before.members + 10);
+    // olga+oscar+root | detailed | critical | unfiltered | alice (x2) | bob | aliased
+    expect(server.fanout.size().groups).toBe(before.groups + 7);
+
+    await raise('for alice', 'alice', 'LOW');
+    await raise('for bob', 'bob', 'CRITICAL');
+    await raise('for nobody', null, 'HIGH');
+
+    const all = [
+      { securityAlerts: { message: 'for alice' } },
+      { securityAlerts: { message: 'for bob' } },
+      { securityAlerts: { message: 'for nobody' } },
+    ];
+    for (const sub of [olga, oscar, root, unfiltered]) expect(await take(sub, 3)).toEqual(all);
+    expect(await take(detailed, 3)).toEqual([
+      { securityAlerts: { message: 'for alice', severity: 'LOW', userId: 'alice' } },
+      { securityAlerts: { message: 'for bob', severity: 'CRITICAL', userId: 'bob' } },
+      { securityAlerts: { message: 'for nobody', severity: 'HIGH', userId: null } },
+    ]);
+    expect(await take(aliased, 3)).toEqual(all.map((a) => ({ feed: a.securityAlerts })));
+
+    // Absences, proved by order: a last event each may see arrives next, nothing before it.
+    await raise('critical for alice', 'alice', 'CRITICAL');
+    await raise('last for bob', 'bob', 'LOW');
+    expect(await take(critical, 2)).toEqual([
+      { securityAlerts: { message: 'for bob' } },
+      { securityAlerts: { message: 'critical for alice' } },
+    ]);
+    for (const sub of [alice, alice2]) {
+      expect(await take(sub, 2)).toEqual([
+        { securityAlerts: { message: 'for alice' } },
+        { securityAlerts: { message: 'critical for alice' } },
+      ]);
+    }
+    expect(await take(bob, 2)).toEqual([
+      { securityAlerts: { message: 'for bob' } },
+      { securityAlerts: { message: 'last for bob' } },
+    ]);
+  });
+
+  it('keeps officers’ narrower RBAC view apart from admins’', async () => {
+    const RBAC = 'subscription { rbacEvents { type userId } }';
+    const officer = await subscriber('olga', ['officer'], RBAC);
+    const admin = await subscriber('root', ['admin'], RBAC);
+    await waitUntil('both joined', () => server.hub.listenerCounts().rbacEvents >= 2);
+    for (const type of ['ROLE_ASSIGNED', 'ACCESS_DENIED']) {
+      await gqlOk(server, 'mutation($i: PublishRbacEventInput!) { publishRbacEvent(input: $i) { id } }', {
+        token: service,
+        variables: { i: { type, userId: 'alice', message: type } },
+      });
+    }
+    expect(await take(admin, 2)).toEqual([
+      { rbacEvents: { type: 'ROLE_ASSIGNED', userId: 'alice' } },
+      { rbacEvents: { type: 'ACCESS_DENIED', userId: 'alice' } },
+    ]);
+    expect(await take(officer, 1)).toEqual([{ rbacEvents: { type: 'ACCESS_DENIED', userId: 'alice' } }]);
+  });
+
+  it('releases a group when its last member leaves', async () => {
+    const before = server.fanout.size();
+    const socket = await openAuthedSocket(server.url, await tokenFor('temp', ['officer']));
+    const sub = subscribeOn(socket, 'subscription { toolAccessEvents { id } }');
+    await waitUntil('joined', () => server.fanout.size().groups === before.groups + 1);
+    sub.complete();
+    await waitUntil('released', () => server.fanout.size().groups === before.groups);
+    expect(server.fanout.size().members).toBe(before.members);
+    socket.close();
+  });
+});
