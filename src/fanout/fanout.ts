@@ -111,7 +111,7 @@ class Group<S extends Stream> {
 
   constructor(
     readonly key: string,
-    private readonly hub: Hub,
+    hub: Hub,
     private readonly stream: S,
     private readonly principal: Principal,
     private readonly filter: StreamFilters[S] | null | undefined,

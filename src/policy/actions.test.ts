@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as fixtures from '../../test/support/fixtures.js';
-import type { Principal, Role } from '../auth/principal.js';
+import type { Role } from '../auth/principal.js';
 import {
   mayAcknowledgeAlert,
   mayChangeToolAccess,

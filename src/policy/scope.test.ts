@@ -4,7 +4,6 @@ import type { Principal, Role } from '../auth/principal.js';
 import {
   type RbacEvent,
   type RecoveryUpdate,
-  type SecurityAlert,
   type SessionUpdate,
   STREAMS,
   type Stream,
