@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_SECRET, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, DEVELOPMENT_SECRET, loadConfig } from './config.js';
 
 /** Configuration comes from the environment; a bad variable stops start-up and is named. */
 
@@ -21,6 +22,7 @@ describe('defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
       redisUrl: null,
+      redisClusterNodes: null,
       redisKeyPrefix: 'seh',
       keys: { kind: 'secret', secret: DEVELOPMENT_SECRET },
       usingDevelopmentSecret: true,
@@ -39,6 +41,14 @@ describe('defaults', () => {
       logLevel: 'info',
       graphiql: true,
       retention: { maxEvents: 10_000, maxAgeMs: 86_400_000 },
+      metricsToken: null,
+      webhooks: { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 5000 },
+      loginRules: {
+        bruteForceThreshold: 5,
+        bruteForceWindowMs: 60_000,
+        suspiciousLoginUsers: 3,
+        suspiciousLoginWindowMs: 60_000,
+      },
     });
   });
 
@@ -57,6 +67,10 @@ describe('defaults', () => {
       HISTORY_MAX_EVENTS: '',
       HISTORY_MAX_AGE_SECONDS: '',
       GRAPHIQL: '',
+      REDIS_CLUSTER_NODES: '',
+      METRICS_TOKEN: '',
+      WEBHOOK_RETRY_BASE_MS: '',
+      BRUTE_FORCE_THRESHOLD: '',
     };
     expect(loadConfig(empty)).toEqual(loadConfig({}));
   });
@@ -85,6 +99,16 @@ describe('valid values are read', () => {
     [{ GRAPHIQL: 'false' },                                    { graphiql: false }],
     [{ GRAPHIQL: 'true' },                                     { graphiql: true }],
     [{ JWT_SECRET: SECRET },                                   { keys: { kind: 'secret', secret: SECRET }, usingDevelopmentSecret: false }],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:7000' },                 { redisUrl: null, redisClusterNodes: [{ host: '10.0.0.1', port: 7000 }] }],
+    [{ REDIS_CLUSTER_NODES: 'redis-a:7000, redis-b.internal:7001,' },
+                                                               { redisClusterNodes: [{ host: 'redis-a', port: 7000 }, { host: 'redis-b.internal', port: 7001 }] }],
+    [{ METRICS_TOKEN: 'scrape-token-0123456789' },             { metricsToken: 'scrape-token-0123456789' }],
+    [{ WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' },
+                                                               { webhooks: { retryBaseMs: 50, maxAttempts: 3, timeoutMs: 1000 } }],
+    [{ BRUTE_FORCE_THRESHOLD: '10', BRUTE_FORCE_WINDOW_SECONDS: '300' },
+                                                               { loginRules: { bruteForceThreshold: 10, bruteForceWindowMs: 300_000, suspiciousLoginUsers: 3, suspiciousLoginWindowMs: 60_000 } }],
+    [{ SUSPICIOUS_LOGIN_USERS: '5', SUSPICIOUS_LOGIN_WINDOW_SECONDS: '600' },
+                                                               { loginRules: { bruteForceThreshold: 5, bruteForceWindowMs: 60_000, suspiciousLoginUsers: 5, suspiciousLoginWindowMs: 600_000 } }],
   ];
 
   it.each(ROWS)('%j → %j', (env, expected) => {
@@ -113,6 +137,20 @@ describe('each invalid variable is refused by name', () => {
     [{ HISTORY_MAX_AGE_SECONDS: '1.5' },                       'HISTORY_MAX_AGE_SECONDS'],
     [{ NODE_ENV: 'staging' },                                  'NODE_ENV'],
     [{ GRAPHIQL: 'yes' },                                      'GRAPHIQL'],
+    [{ REDIS_CLUSTER_NODES: 'redis-a' },                       'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis://redis-a:7000' },          'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis-a:70000' },                 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: ' , ' },                           'REDIS_CLUSTER_NODES'],
+    [{ METRICS_TOKEN: 'short' },                               'METRICS_TOKEN'],
+    [{ METRICS_TOKEN: 'has spaces in the middle of it' },      'METRICS_TOKEN'],
+    [{ WEBHOOK_RETRY_BASE_MS: '5' },                           'WEBHOOK_RETRY_BASE_MS'],
+    [{ WEBHOOK_MAX_ATTEMPTS: '0' },                            'WEBHOOK_MAX_ATTEMPTS'],
+    [{ WEBHOOK_MAX_ATTEMPTS: '21' },                           'WEBHOOK_MAX_ATTEMPTS'],
+    [{ WEBHOOK_TIMEOUT_MS: 'soon' },                           'WEBHOOK_TIMEOUT_MS'],
+    [{ BRUTE_FORCE_THRESHOLD: '1' },                           'BRUTE_FORCE_THRESHOLD'],
+    [{ BRUTE_FORCE_WINDOW_SECONDS: '0' },                      'BRUTE_FORCE_WINDOW_SECONDS'],
+    [{ SUSPICIOUS_LOGIN_USERS: '1' },                          'SUSPICIOUS_LOGIN_USERS'],
+    [{ SUSPICIOUS_LOGIN_WINDOW_SECONDS: '-5' },                'SUSPICIOUS_LOGIN_WINDOW_SECONDS'],
   ];
 
   it.each(ROWS)('%j → ConfigError naming %s', (env, name) => {
@@ -128,6 +166,16 @@ describe('each invalid variable is refused by name', () => {
 
   it('says what a bad PORT should be', () => {
     expect(refusal({ PORT: '70000' }).message).toMatch(/PORT.*65535/);
+  });
+
+  it('says what REDIS_CLUSTER_NODES should look like', () => {
+    expect(refusal({ REDIS_CLUSTER_NODES: 'redis-a' }).message).toMatch(/REDIS_CLUSTER_NODES.*host:port/);
+  });
+
+  it('refuses REDIS_URL and REDIS_CLUSTER_NODES together', () => {
+    const { message } = refusal({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' });
+    expect(message).toContain('REDIS_URL');
+    expect(message).toContain('REDIS_CLUSTER_NODES');
   });
 });
 
@@ -202,5 +250,26 @@ describe('GraphiQL', () => {
 
   it.each(ROWS)('NODE_ENV=%s GRAPHIQL=%s → %s', (nodeEnv, graphiql, expected) => {
     expect(loadConfig({ NODE_ENV: nodeEnv, GRAPHIQL: graphiql, JWT_SECRET: SECRET }).graphiql).toBe(expected);
+  });
+});
+
+describe('documentation', () => {
+  const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+
+  it('.env.example sets every variable, and only those', () => {
+    const listed = [...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it('the README names every variable', () => {
+    const readme = read('README.md');
+    expect(CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('every value in .env.example is valid', () => {
+    const env = Object.fromEntries(
+      [...read('.env.example').matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(() => loadConfig(env)).not.toThrow();
   });
 });

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { KeySource } from '../auth/verify.js';
 import type { OperationLimits } from '../graphql/protections.js';
 import { LOG_LEVELS } from '../log.js';
+import type { LoginRuleSettings } from '../rules/rules.js';
+import type { RedisNode } from '../store/redis.js';
 import type { Retention } from '../store/store.js';
+import type { WebhookSettings } from '../webhooks/dispatcher.js';
 
 /** The development secret used when no JWT configuration is given outside production. Never in production. */
 export const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production!';
@@ -12,6 +15,8 @@ export interface Config {
   port: number;
   /** Unset: in-memory pub/sub, single instance. */
   redisUrl: string | null;
+  /** A Redis Cluster's seed nodes (`REDIS_CLUSTER_NODES`), used instead of `redisUrl`; null when unset. */
+  redisClusterNodes: RedisNode[] | null;
   /** Prefix of this deployment's Redis keys and channels, so several can share one Redis. */
   redisKeyPrefix: string;
   /** Where token keys come from. */
@@ -42,6 +47,12 @@ export interface Config {
   graphiql: boolean;
   /** How much of each stream's log is kept for history and replay. */
   retention: Retention;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <metricsToken>`; null: open, like /health. */
+  metricsToken: string | null;
+  /** Delivery of alerts to registered webhook endpoints: retries and timeouts. */
+  webhooks: WebhookSettings;
+  /** Thresholds of the rules that turn reported login attempts into alerts. */
+  loginRules: LoginRuleSettings;
 }
 
 /** A configuration error; its message names the variable and what it expects. */
@@ -76,10 +87,38 @@ const origin = z.string().refine((value) => {
   }
 }, 'must be a comma-separated list of origins like https://app.example.com (scheme, host and port only)');
 
+/** `host:port`, comma-separated; at least one. */
+const redisNodes = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((node) => node.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9.-]+:\d{1,5}$/,
+            'must be a comma-separated list of host:port, like 10.0.0.1:7000',
+          )
+          .transform((node) => {
+            const at = node.lastIndexOf(':');
+            return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+          })
+          .refine(({ port }) => port >= 1 && port <= 65535, 'must have ports from 1 to 65535'),
+      )
+      .min(1, 'must list at least one host:port'),
+  );
+
 const ENV = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(0, 65535).default(4000),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_CLUSTER_NODES: redisNodes.optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 letters, digits, _ or -')
@@ -113,7 +152,21 @@ const ENV = z.object({
   HISTORY_MAX_AGE_SECONDS: integer(1, 365 * 24 * 3600).default(24 * 3600),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable characters without spaces')
+    .optional(),
+  WEBHOOK_RETRY_BASE_MS: integer(10, 3_600_000).default(1000),
+  WEBHOOK_MAX_ATTEMPTS: integer(1, 20).default(6),
+  WEBHOOK_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  BRUTE_FORCE_THRESHOLD: integer(2, 10_000).default(5),
+  BRUTE_FORCE_WINDOW_SECONDS: integer(1, 86_400).default(60),
+  SUSPICIOUS_LOGIN_USERS: integer(2, 10_000).default(3),
+  SUSPICIOUS_LOGIN_WINDOW_SECONDS: integer(1, 86_400).default(60),
 });
+
+/** Every variable the configuration reads (documented in README.md and .env.example). */
+export const CONFIG_VARIABLES = Object.keys(ENV.shape) as readonly (keyof typeof ENV.shape)[];
 
 /**
  * Reads and validates the configuration from environment variables. Throws a
@@ -132,6 +185,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = e.NODE_ENV === 'production';
   if (e.JWT_SECRET && e.JWT_JWKS_URL) {
     throw new ConfigError('Invalid configuration: set JWT_SECRET or JWT_JWKS_URL, not both');
+  }
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('Invalid configuration: set REDIS_URL or REDIS_CLUSTER_NODES, not both');
   }
   if ((e.JWT_ISSUER || e.JWT_AUDIENCE) && !e.JWT_JWKS_URL) {
     throw new ConfigError('Invalid configuration: JWT_ISSUER and JWT_AUDIENCE go with JWT_JWKS_URL');
@@ -152,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     redisUrl: e.REDIS_URL ?? null,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     keys,
     usingDevelopmentSecret: !e.JWT_SECRET && !e.JWT_JWKS_URL,
@@ -175,5 +232,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' && !production : !production,
     retention: { maxEvents: e.HISTORY_MAX_EVENTS, maxAgeMs: e.HISTORY_MAX_AGE_SECONDS * 1000 },
+    metricsToken: e.METRICS_TOKEN ?? null,
+    webhooks: {
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
+    loginRules: {
+      bruteForceThreshold: e.BRUTE_FORCE_THRESHOLD,
+      bruteForceWindowMs: e.BRUTE_FORCE_WINDOW_SECONDS * 1000,
+      suspiciousLoginUsers: e.SUSPICIOUS_LOGIN_USERS,
+      suspiciousLoginWindowMs: e.SUSPICIOUS_LOGIN_WINDOW_SECONDS * 1000,
+    },
   };
 }

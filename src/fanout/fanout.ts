@@ -12,6 +12,7 @@ import type { Revocations } from '../auth/revocation.js';
 import { apiError } from '../errors.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Hub } from '../hub.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
 import { type Position, positionOf, positionTracker } from '../store/cursor.js';
@@ -117,6 +118,7 @@ class Group<S extends Stream> {
     private readonly filter: StreamFilters[S] | null | undefined,
     private readonly info: GraphQLResolveInfo,
     private readonly context: unknown,
+    private readonly metrics: Pick<Metrics, 'delivered'>,
     private readonly dispose: () => void,
   ) {
     this.document = {
@@ -153,6 +155,7 @@ class Group<S extends Stream> {
     const payload = this.render(event);
     const position = positionOf(event.cursor);
     for (const member of this.members) member.live(position, payload);
+    this.metrics.delivered(this.stream, Date.now() - Date.parse(event.createdAt), this.members.size);
   }
 
   remove(member: Member): void {
@@ -194,7 +197,11 @@ export interface Fanout {
 }
 
 /** Creates the fan-out registry for a hub. */
-export function createFanout(hub: Hub, revocations: Revocations): Fanout {
+export function createFanout(
+  hub: Hub,
+  revocations: Revocations,
+  metrics: Pick<Metrics, 'delivered'> = NO_METRICS,
+): Fanout {
   const groups = new Map<string, Group<Stream>>();
   // Yoga caches parsed documents, so an operation node identifies the query text.
   const operationIds = new WeakMap<object, number>();
@@ -227,6 +234,7 @@ export function createFanout(hub: Hub, revocations: Revocations): Fanout {
           filter,
           info,
           context,
+          metrics,
           () => groups.delete(key),
         );
         group = created;
@@ -290,8 +298,10 @@ export function createFanout(hub: Hub, revocations: Revocations): Fanout {
     let page = firstPage;
     while (page.length > 0) {
       for (const event of page) {
-        if (group.admits(event)) await member.send(positionOf(event.cursor), group.render(event));
-        else member.tracker.advance(event.cursor);
+        if (group.admits(event)) {
+          await member.send(positionOf(event.cursor), group.render(event));
+          metrics.delivered(stream, null);
+        } else member.tracker.advance(event.cursor);
       }
       if (page.length < REPLAY_PAGE) break;
       page = await hub.readAfter(stream, (page[page.length - 1] as StreamPayloads[S]).cursor, REPLAY_PAGE);

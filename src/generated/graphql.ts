@@ -5,6 +5,7 @@ import type { SecurityAlert as SecurityAlertModel } from '../events/types.js';
 import type { Context } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -47,6 +48,25 @@ export type AlertType =
   | 'TOKEN_REPLAY'
   | 'TOOL_ACCESS_BLOCKED';
 
+/** A count by one label: a transport, a limit, an outcome or an alert kind. */
+export type CountByLabel = {
+  __typename?: 'CountByLabel';
+  /** A Float: counters can outgrow 32 bits. */
+  count: Scalars['Float']['output'];
+  label: Scalars['String']['output'];
+};
+
+/** Publish-to-deliver latency of a stream's deliveries, estimated from the histogram's buckets like Prometheus does. */
+export type DeliveryLatency = {
+  __typename?: 'DeliveryLatency';
+  averageMs: Maybe<Scalars['Float']['output']>;
+  /** Deliveries measured. */
+  count: Scalars['Float']['output'];
+  p50Ms: Maybe<Scalars['Float']['output']>;
+  p95Ms: Maybe<Scalars['Float']['output']>;
+  p99Ms: Maybe<Scalars['Float']['output']>;
+};
+
 export type Device = {
   __typename?: 'Device';
   deviceType: Maybe<Scalars['String']['output']>;
@@ -60,6 +80,46 @@ export type DeviceInput = {
   ip?: InputMaybe<Scalars['String']['input']>;
   location?: InputMaybe<Scalars['String']['input']>;
   userAgent?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The operational figures of the instance that answered: the same as its `GET /metrics`, counted since it started. */
+export type HubStats = {
+  __typename?: 'HubStats';
+  /** Refused tokens, by transport (`http`, `ws`). */
+  authFailures: Array<CountByLabel>;
+  /** `memory` or `redis`. */
+  backend: Scalars['String']['output'];
+  /** Login attempts reported to this instance, by outcome (`success`, `failure`). */
+  loginAttempts: Array<CountByLabel>;
+  measuredAt: Scalars['DateTime']['output'];
+  /** Open WebSocket connections. */
+  openConnections: Scalars['Int']['output'];
+  /** Refusals for exceeding a limit, by limit (`messages`, `connections_per_user`, `max_connections`, `subscriptions_per_socket`). */
+  rateLimited: Array<CountByLabel>;
+  /** True while the event backend is usable (what `/ready` reports). */
+  ready: Scalars['Boolean']['output'];
+  /** True while connected to Redis; null on the in-memory backend. */
+  redisConnected: Maybe<Scalars['Boolean']['output']>;
+  /** Alerts raised by the login rules on this instance, by kind. */
+  ruleAlerts: Array<CountByLabel>;
+  streams: Array<StreamStats>;
+  /** Webhook delivery attempts made by this instance, by outcome (`delivered`, `retrying`, `failed`). */
+  webhookAttempts: Array<CountByLabel>;
+};
+
+/** A login attempt, as the login service saw it. */
+export type LoginAttemptInput = {
+  /** The client's IPv4 or IPv6 address. */
+  ip: Scalars['String']['input'];
+  success: Scalars['Boolean']['input'];
+  userId: Scalars['String']['input'];
+};
+
+/** What a reported login attempt led to. */
+export type LoginAttemptReport = {
+  __typename?: 'LoginAttemptReport';
+  /** Alerts the attempt completed (BRUTE_FORCE, SUSPICIOUS_LOGIN); usually none. One per rule and key per window, not one per attempt. */
+  raised: Array<SecurityAlert>;
 };
 
 export type Mutation = {
@@ -78,6 +138,12 @@ export type Mutation = {
   publishRbacEvent: RbacEvent;
   /** Raise an alert. Roles: service, admin. */
   raiseAlert: SecurityAlert;
+  /** Register an endpoint for newly raised alerts of at least `minSeverity` and of `types`. Roles: admin. */
+  registerWebhook: WebhookEndpoint;
+  /** Remove an endpoint; false if there was none. Its pending retries end as FAILED. Roles: admin. */
+  removeWebhook: Scalars['Boolean']['output'];
+  /** Report a login attempt to the alert rules (thresholds set by BRUTE_FORCE_* and SUSPICIOUS_LOGIN_*). Roles: service, admin. */
+  reportLoginAttempt: LoginAttemptReport;
   /** Report a session change. Roles: service, admin. */
   reportSession: SessionUpdate;
   /** Open a recovery request. Allowed: the user themself, or service. */
@@ -125,6 +191,21 @@ export type MutationPublishRbacEventArgs = {
 
 export type MutationRaiseAlertArgs = {
   input: RaiseAlertInput;
+};
+
+
+export type MutationRegisterWebhookArgs = {
+  input: RegisterWebhookInput;
+};
+
+
+export type MutationRemoveWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReportLoginAttemptArgs = {
+  input: LoginAttemptInput;
 };
 
 
@@ -189,6 +270,12 @@ export type Query = {
   recentSessionUpdates: Array<SessionUpdate>;
   /** Recent tool-access events, newest first, within the caller's scope. `limit` is 1 to 500. */
   recentToolAccessEvents: Array<ToolAccessEvent>;
+  /** The answering instance's operational figures, as on `GET /metrics`. Roles: admin. */
+  stats: HubStats;
+  /** Webhook deliveries, newest first (kept 7 days), of one endpoint or one alert if given. `limit` is 1 to 500. Roles: admin. */
+  webhookDeliveries: Array<WebhookDelivery>;
+  /** Registered webhook endpoints, oldest first. Roles: admin. */
+  webhookEndpoints: Array<WebhookEndpoint>;
 };
 
 
@@ -223,6 +310,13 @@ export type QueryRecentSessionUpdatesArgs = {
 export type QueryRecentToolAccessEventsArgs = {
   before: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<ToolAccessFilter>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryWebhookDeliveriesArgs = {
+  alertId: InputMaybe<Scalars['ID']['input']>;
+  endpointId: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -327,6 +421,17 @@ export type RecoveryUpdate = {
   userId: Scalars['String']['output'];
 };
 
+export type RegisterWebhookInput = {
+  /** Default LOW: every severity. */
+  minSeverity?: InputMaybe<Severity>;
+  /** 16 to 256 printable characters: the HMAC-SHA256 key of the `X-Hub-Signature` header. Write-only. */
+  secret: Scalars['String']['input'];
+  /** Default: every kind. */
+  types?: InputMaybe<Array<AlertType>>;
+  /** An http:// or https:// URL, without user name or password. */
+  url: Scalars['String']['input'];
+};
+
 export type ReportSessionInput = {
   device?: InputMaybe<DeviceInput>;
   sessionId: Scalars['String']['input'];
@@ -410,6 +515,20 @@ export type Severity =
   | 'LOW'
   | 'MEDIUM';
 
+/** One stream's figures on the instance that answered. */
+export type StreamStats = {
+  __typename?: 'StreamStats';
+  /** Subscriptions running now, WebSocket and SSE. */
+  activeSubscriptions: Scalars['Int']['output'];
+  /** Events sent to this instance's subscribers, one per subscriber. */
+  delivered: Scalars['Float']['output'];
+  latency: DeliveryLatency;
+  /** Events published on the stream, by any instance, that reached this one. */
+  published: Scalars['Float']['output'];
+  /** The stream, named like its subscription field (`securityAlerts`, ...). */
+  stream: Scalars['String']['output'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /** RBAC events. Scope: admin all; officer the security kinds (SECURITY_VIOLATION, SUSPICIOUS_ACTIVITY, ACCESS_DENIED); user events that target them. */
@@ -490,6 +609,49 @@ export type ToolAccessInput = {
   userId: Scalars['String']['input'];
 };
 
+/** One alert's delivery to one endpoint, sent by exactly one instance. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  alertId: Scalars['ID']['output'];
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  endpointId: Scalars['ID']['output'];
+  /** `<endpoint id>:<alert id>`; also the `X-Hub-Delivery` header. */
+  id: Scalars['ID']['output'];
+  /** Why the last attempt failed: `HTTP 500`, `timeout`, `ECONNREFUSED`, ... */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** The HTTP status of the last answer, if any. */
+  lastStatusCode: Maybe<Scalars['Int']['output']>;
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  status: WebhookDeliveryStatus;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type WebhookDeliveryStatus =
+  /** The endpoint answered 2xx. */
+  | 'DELIVERED'
+  /** Every attempt failed, or the endpoint was removed. */
+  | 'FAILED'
+  /** Claimed, first attempt under way. */
+  | 'PENDING'
+  /** An attempt failed; another is due at `nextAttemptAt`. */
+  | 'RETRYING';
+
+/** An endpoint that receives matching alerts as signed JSON POSTs. Its secret is never shown. */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  createdAt: Scalars['DateTime']['output'];
+  /** Who registered it (the token's `sub`). */
+  createdBy: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Alerts below this severity are not sent. */
+  minSeverity: Severity;
+  /** Alert kinds sent; empty means every kind. */
+  types: Array<AlertType>;
+  url: Scalars['String']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = T;
@@ -567,12 +729,18 @@ export type ResolversTypes = {
   AlertFilter: AlertFilter;
   AlertType: AlertType;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CountByLabel: ResolverTypeWrapper<CountByLabel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeliveryLatency: ResolverTypeWrapper<DeliveryLatency>;
   Device: ResolverTypeWrapper<Device>;
   DeviceInput: DeviceInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  HubStats: ResolverTypeWrapper<HubStats>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
+  LoginAttemptInput: LoginAttemptInput;
+  LoginAttemptReport: ResolverTypeWrapper<Omit<LoginAttemptReport, 'raised'> & { raised: Array<ResolversTypes['SecurityAlert']> }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Principal: ResolverTypeWrapper<PrincipalModel>;
   PublishRbacEventInput: PublishRbacEventInput;
@@ -585,6 +753,7 @@ export type ResolversTypes = {
   RecoveryMethod: RecoveryMethod;
   RecoveryState: RecoveryState;
   RecoveryUpdate: ResolverTypeWrapper<RecoveryUpdate>;
+  RegisterWebhookInput: RegisterWebhookInput;
   ReportSessionInput: ReportSessionInput;
   RequestRecoveryInput: RequestRecoveryInput;
   Role: Role;
@@ -593,12 +762,16 @@ export type ResolversTypes = {
   SessionStatus: SessionStatus;
   SessionUpdate: ResolverTypeWrapper<SessionUpdate>;
   Severity: Severity;
+  StreamStats: ResolverTypeWrapper<StreamStats>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ToolAccessAction: ToolAccessAction;
   ToolAccessEvent: ResolverTypeWrapper<ToolAccessEvent>;
   ToolAccessFilter: ToolAccessFilter;
   ToolAccessInput: ToolAccessInput;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDelivery>;
+  WebhookDeliveryStatus: WebhookDeliveryStatus;
+  WebhookEndpoint: ResolverTypeWrapper<WebhookEndpoint>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -606,12 +779,18 @@ export type ResolversParentTypes = {
   Acknowledgement: Acknowledgement;
   AlertFilter: AlertFilter;
   Boolean: Scalars['Boolean']['output'];
+  CountByLabel: CountByLabel;
   DateTime: Scalars['DateTime']['output'];
+  DeliveryLatency: DeliveryLatency;
   Device: Device;
   DeviceInput: DeviceInput;
+  Float: Scalars['Float']['output'];
+  HubStats: HubStats;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSONObject: Scalars['JSONObject']['output'];
+  LoginAttemptInput: LoginAttemptInput;
+  LoginAttemptReport: Omit<LoginAttemptReport, 'raised'> & { raised: Array<ResolversParentTypes['SecurityAlert']> };
   Mutation: Record<PropertyKey, never>;
   Principal: PrincipalModel;
   PublishRbacEventInput: PublishRbacEventInput;
@@ -621,16 +800,20 @@ export type ResolversParentTypes = {
   RbacFilter: RbacFilter;
   RecoveryFilter: RecoveryFilter;
   RecoveryUpdate: RecoveryUpdate;
+  RegisterWebhookInput: RegisterWebhookInput;
   ReportSessionInput: ReportSessionInput;
   RequestRecoveryInput: RequestRecoveryInput;
   SecurityAlert: SecurityAlertModel;
   SessionFilter: SessionFilter;
   SessionUpdate: SessionUpdate;
+  StreamStats: StreamStats;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   ToolAccessEvent: ToolAccessEvent;
   ToolAccessFilter: ToolAccessFilter;
   ToolAccessInput: ToolAccessInput;
+  WebhookDelivery: WebhookDelivery;
+  WebhookEndpoint: WebhookEndpoint;
 };
 
 export type AcknowledgementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Acknowledgement'] = ResolversParentTypes['Acknowledgement']> = {
@@ -639,9 +822,22 @@ export type AcknowledgementResolvers<ContextType = Context, ParentType extends R
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type CountByLabelResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CountByLabel'] = ResolversParentTypes['CountByLabel']> = {
+  count?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeliveryLatencyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeliveryLatency'] = ResolversParentTypes['DeliveryLatency']> = {
+  averageMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  p50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p99Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
 
 export type DeviceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Device'] = ResolversParentTypes['Device']> = {
   deviceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -650,9 +846,27 @@ export type DeviceResolvers<ContextType = Context, ParentType extends ResolversP
   userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type HubStatsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HubStats'] = ResolversParentTypes['HubStats']> = {
+  authFailures?: Resolver<Array<ResolversTypes['CountByLabel']>, ParentType, ContextType>;
+  backend?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  loginAttempts?: Resolver<Array<ResolversTypes['CountByLabel']>, ParentType, ContextType>;
+  measuredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  openConnections?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rateLimited?: Resolver<Array<ResolversTypes['CountByLabel']>, ParentType, ContextType>;
+  ready?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  redisConnected?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  ruleAlerts?: Resolver<Array<ResolversTypes['CountByLabel']>, ParentType, ContextType>;
+  streams?: Resolver<Array<ResolversTypes['StreamStats']>, ParentType, ContextType>;
+  webhookAttempts?: Resolver<Array<ResolversTypes['CountByLabel']>, ParentType, ContextType>;
+};
+
 export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
   name: 'JSONObject';
 }
+
+export type LoginAttemptReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LoginAttemptReport'] = ResolversParentTypes['LoginAttemptReport']> = {
+  raised?: Resolver<Array<ResolversTypes['SecurityAlert']>, ParentType, ContextType>;
+};
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlertArgs, 'id'>>;
@@ -662,6 +876,9 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   grantToolAccess?: Resolver<ResolversTypes['ToolAccessEvent'], ParentType, ContextType, RequireFields<MutationGrantToolAccessArgs, 'input'>>;
   publishRbacEvent?: Resolver<ResolversTypes['RbacEvent'], ParentType, ContextType, RequireFields<MutationPublishRbacEventArgs, 'input'>>;
   raiseAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationRaiseAlertArgs, 'input'>>;
+  registerWebhook?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationRegisterWebhookArgs, 'input'>>;
+  removeWebhook?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveWebhookArgs, 'id'>>;
+  reportLoginAttempt?: Resolver<ResolversTypes['LoginAttemptReport'], ParentType, ContextType, RequireFields<MutationReportLoginAttemptArgs, 'input'>>;
   reportSession?: Resolver<ResolversTypes['SessionUpdate'], ParentType, ContextType, RequireFields<MutationReportSessionArgs, 'input'>>;
   requestRecovery?: Resolver<ResolversTypes['RecoveryUpdate'], ParentType, ContextType, RequireFields<MutationRequestRecoveryArgs, 'input'>>;
   requestToolAccess?: Resolver<ResolversTypes['ToolAccessEvent'], ParentType, ContextType, RequireFields<MutationRequestToolAccessArgs, 'input'>>;
@@ -683,6 +900,9 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   recentRecoveryUpdates?: Resolver<Array<ResolversTypes['RecoveryUpdate']>, ParentType, ContextType, RequireFields<QueryRecentRecoveryUpdatesArgs, 'limit'>>;
   recentSessionUpdates?: Resolver<Array<ResolversTypes['SessionUpdate']>, ParentType, ContextType, RequireFields<QueryRecentSessionUpdatesArgs, 'limit'>>;
   recentToolAccessEvents?: Resolver<Array<ResolversTypes['ToolAccessEvent']>, ParentType, ContextType, RequireFields<QueryRecentToolAccessEventsArgs, 'limit'>>;
+  stats?: Resolver<ResolversTypes['HubStats'], ParentType, ContextType>;
+  webhookDeliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'limit'>>;
+  webhookEndpoints?: Resolver<Array<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
 };
 
 export type RbacEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RbacEvent'] = ResolversParentTypes['RbacEvent']> = {
@@ -744,6 +964,14 @@ export type SessionUpdateResolvers<ContextType = Context, ParentType extends Res
   userId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type StreamStatsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StreamStats'] = ResolversParentTypes['StreamStats']> = {
+  activeSubscriptions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  latency?: Resolver<ResolversTypes['DeliveryLatency'], ParentType, ContextType>;
+  published?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  stream?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   rbacEvents?: SubscriptionResolver<ResolversTypes['RbacEvent'], "rbacEvents", ParentType, ContextType, Partial<SubscriptionRbacEventsArgs>>;
   recoveryStatus?: SubscriptionResolver<ResolversTypes['RecoveryUpdate'], "recoveryStatus", ParentType, ContextType, Partial<SubscriptionRecoveryStatusArgs>>;
@@ -764,11 +992,38 @@ export type ToolAccessEventResolvers<ContextType = Context, ParentType extends R
   userId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
+  alertId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  endpointId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastStatusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type WebhookEndpointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minSeverity?: Resolver<ResolversTypes['Severity'], ParentType, ContextType>;
+  types?: Resolver<Array<ResolversTypes['AlertType']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = Context> = {
   Acknowledgement?: AcknowledgementResolvers<ContextType>;
+  CountByLabel?: CountByLabelResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeliveryLatency?: DeliveryLatencyResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
+  HubStats?: HubStatsResolvers<ContextType>;
   JSONObject?: GraphQLScalarType;
+  LoginAttemptReport?: LoginAttemptReportResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Principal?: PrincipalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -776,7 +1031,10 @@ export type Resolvers<ContextType = Context> = {
   RecoveryUpdate?: RecoveryUpdateResolvers<ContextType>;
   SecurityAlert?: SecurityAlertResolvers<ContextType>;
   SessionUpdate?: SessionUpdateResolvers<ContextType>;
+  StreamStats?: StreamStatsResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   ToolAccessEvent?: ToolAccessEventResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookEndpoint?: WebhookEndpointResolvers<ContextType>;
 };
 

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Revocations } from '../auth/revocation.js';
 import type { Fanout, FrameTarget } from '../fanout/fanout.js';
 import type { Hub } from '../hub.js';
+import type { OperationsContext } from '../operations/operations.js';
 
 /** What the context factory adds for every operation, on every transport. */
 export interface RequestContext {
@@ -17,5 +18,5 @@ export interface RequestContext {
   frames?: FrameTarget;
 }
 
-/** What every resolver receives. */
-export type Context = YogaInitialContext & RequestContext;
+/** What every resolver receives; the operations plugin adds metrics, webhooks and the login rules. */
+export type Context = YogaInitialContext & RequestContext & OperationsContext;

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { authorize, requirePrincipal } from '../auth/guard.js';
-import type { Principal } from '../auth/principal.js';
+import { hasRole, type Principal } from '../auth/principal.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Resolvers } from '../generated/graphql.js';
 import type { Hub } from '../hub.js';
@@ -80,7 +80,7 @@ function live<S extends Stream>(stream: S) {
           target: ctx.frames,
         });
       }
-      return watch(ctx.hub, ctx.revocations, principal, stream, args.filter, args.after);
+      return watch(ctx.hub, ctx.revocations, principal, stream, args.filter, args.after, ctx.metrics);
     },
     resolve: (event: StreamPayloads[S]) => event,
   };
@@ -108,6 +108,13 @@ export const resolvers: Resolvers = {
     recentToolAccessEvents: (_, args, ctx) => recent(ctx.hub, me(ctx), 'toolAccessEvents', args),
     recentRecoveryUpdates: (_, args, ctx) => recent(ctx.hub, me(ctx), 'recoveryStatus', args),
     recentRbacEvents: (_, args, ctx) => recent(ctx.hub, me(ctx), 'rbacEvents', args),
+    // Operations (issue 7): figures, webhooks.
+    stats: (_, __, ctx) => {
+      authorize(hasRole(me(ctx), 'admin'), 'Only admins may read the stats');
+      return ctx.metrics.snapshot();
+    },
+    webhookEndpoints: (_, __, ctx) => ctx.webhooks.endpoints(me(ctx)),
+    webhookDeliveries: (_, args, ctx) => ctx.webhooks.deliveries(me(ctx), args),
   },
 
   Mutation: {
@@ -125,6 +132,12 @@ export const resolvers: Resolvers = {
     denyRecovery: (_, { requestId, reason }, ctx) =>
       decideOnRecovery(ctx.hub, me(ctx), requestId, { kind: 'deny', reason: reason ?? null }),
     publishRbacEvent: (_, { input }, ctx) => publishRbacEvent(ctx.hub, me(ctx), input),
+    // Operations (issue 7): webhooks, login attempts.
+    registerWebhook: (_, { input }, ctx) => ctx.webhooks.register(me(ctx), input),
+    removeWebhook: (_, { id }, ctx) => ctx.webhooks.remove(me(ctx), id),
+    reportLoginAttempt: async (_, { input }, ctx) => ({
+      raised: await ctx.loginRules.report(me(ctx), input),
+    }),
   },
 
   Subscription: {

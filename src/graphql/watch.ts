@@ -5,6 +5,7 @@ import type { Revocations } from '../auth/revocation.js';
 import { apiError } from '../errors.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import type { Hub } from '../hub.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch } from '../policy/scope.js';
 import { positionTracker } from '../store/cursor.js';
@@ -36,6 +37,7 @@ export async function watch<S extends Stream>(
   stream: S,
   filter: StreamFilters[S] | null | undefined,
   after: string | null | undefined,
+  metrics: Pick<Metrics, 'delivered'> = NO_METRICS,
 ): Promise<AsyncIterableIterator<StreamPayloads[S]>> {
   authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
   const admits = (event: StreamPayloads[S]) =>
@@ -100,6 +102,7 @@ export async function watch<S extends Stream>(
         () => pending--,
         () => undefined,
       );
+      metrics.delivered(stream, Date.now() - Date.parse(event.createdAt));
     };
     // Replayed events wait for the consumer (backpressure): a long replay must not read as a slow consumer.
     let stopped = false;
@@ -111,7 +114,10 @@ export async function watch<S extends Stream>(
         let page = firstPage;
         while (page.length > 0 && !stopped) {
           for (const event of page) {
-            if (position.advance(event.cursor) && admits(event)) await push(event);
+            if (position.advance(event.cursor) && admits(event)) {
+              await push(event);
+              metrics.delivered(stream, null);
+            }
           }
           if (early.length > MAX_BUFFERED_DURING_REPLAY) {
             throw apiError(

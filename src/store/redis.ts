@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -12,16 +12,65 @@ import {
   StateConflict,
 } from './store.js';
 
-/** Options for the Redis store. */
-export interface RedisStoreOptions {
-  /** `redis://` or `rediss://` URL. */
-  url: string;
+/** A node of a Redis Cluster, as listed in REDIS_CLUSTER_NODES. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one server by URL (`redis://`, `rediss://`), or a Redis Cluster by some of its nodes. */
+export type RedisConnection = { url: string } | { clusterNodes: readonly RedisNode[] };
+
+/** A connection to a single Redis or to a Redis Cluster; both speak the same commands here. */
+export type RedisClient = Redis | Cluster;
+
+/** Which variable configured `connection`, for error messages. */
+const describeConnection = (connection: RedisConnection) =>
+  'url' in connection ? 'REDIS_URL' : 'REDIS_CLUSTER_NODES';
+
+/**
+ * A client for `connection`, not yet connected (call `connect()`). `failFast`:
+ * commands fail at once while Redis is down instead of queueing without bound,
+ * what request handlers want; without it, commands wait for the reconnect, what
+ * a pub/sub subscriber needs to resubscribe. On a cluster, keys of one command or
+ * transaction must share a hash tag (`{...}`), as every key of this code does.
+ */
+export function createRedisClient(connection: RedisConnection, options: { failFast: boolean }): RedisClient {
+  const failFast = options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : {};
+  if ('url' in connection) return new Redis(connection.url, { lazyConnect: true, ...failFast });
+  return new Cluster(
+    connection.clusterNodes.map((node) => ({ ...node })),
+    {
+      lazyConnect: true,
+      enableOfflineQueue: !options.failFast,
+      redisOptions: options.failFast ? { maxRetriesPerRequest: 1 } : {},
+    },
+  );
+}
+
+/** Connects the clients, or disconnects them all and rejects with a message naming the variable. */
+export async function connectRedisClients(
+  connection: RedisConnection,
+  clients: readonly RedisClient[],
+): Promise<void> {
+  // ioredis reports every failed reconnect as an 'error' event; the state that matters is read from `status`.
+  for (const client of clients) client.on('error', () => {});
+  try {
+    await Promise.all(clients.map((client) => client.connect()));
+  } catch (error) {
+    for (const client of clients) client.disconnect();
+    throw new Error(`Cannot reach Redis at ${describeConnection(connection)}: ${(error as Error).message}`);
+  }
+}
+
+/** Options for the Redis store: where Redis is, plus retention. */
+export type RedisStoreOptions = RedisConnection & {
   retention: Retention;
   /** Prefix of every key and channel; default `seh`. */
   prefix?: string;
   /** How long an entity's latest state is kept after its last update, in seconds; default 7 days. */
   stateTtlSeconds?: number;
-}
+};
 
 /**
  * Appends atomically: log entry (Redis Stream, trimmed exactly by count and age),
@@ -75,21 +124,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Even
   const stateTtl = options.stateTtlSeconds ?? 7 * 24 * 3600;
   // The publisher fails fast while Redis is down instead of queueing without bound;
   // the subscriber keeps its queue so ioredis can resubscribe on reconnect.
-  const publisher = new Redis(options.url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-  });
-  const subscriber = new Redis(options.url, { lazyConnect: true });
-  // ioredis reports every failed reconnect as an 'error' event; the state that matters is read by isReady().
-  for (const client of [publisher, subscriber]) client.on('error', () => {});
-  try {
-    await Promise.all([publisher.connect(), subscriber.connect()]);
-  } catch (error) {
-    publisher.disconnect();
-    subscriber.disconnect();
-    throw new Error(`Cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
-  }
+  const publisher = createRedisClient(options, { failFast: true });
+  const subscriber = createRedisClient(options, { failFast: false });
+  await connectRedisClients(options, [publisher, subscriber]);
   publisher.defineCommand('sehAppend', { numberOfKeys: 3, lua: APPEND });
   const pubsub = new RedisPubSub({ publisher, subscriber });
   let closed = false;
@@ -108,7 +145,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Even
   });
 
   /** Runs a MULTI and returns each reply, failing on the first error. */
-  const transaction = async (build: (multi: ReturnType<Redis['multi']>) => void): Promise<unknown[]> => {
+  const transaction = async (
+    build: (multi: ReturnType<RedisClient['multi']>) => void,
+  ): Promise<unknown[]> => {
     const multi = publisher.multi();
     build(multi);
     const replies = (await multi.exec()) ?? [];

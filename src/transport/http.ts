@@ -13,6 +13,7 @@ import { protections } from '../graphql/protections.js';
 import { buildSchema } from '../graphql/schema.js';
 import { useVariablesErrorCode } from '../graphql/variables-error-code.js';
 import type { Hub } from '../hub.js';
+import type { Operations } from '../operations/operations.js';
 import { createDashboard } from './dashboard.js';
 import { createOfflineGraphiQL } from './graphiql.js';
 import { useOriginCheck } from './origin.js';
@@ -57,6 +58,7 @@ export async function createApp(
   verify: TokenVerifier,
   logger: Logger,
   fanout: Fanout,
+  operations: Operations,
 ): Promise<App> {
   const graphiql = config.graphiql ? await createOfflineGraphiQL() : null;
   const dashboard = await createDashboard(config);
@@ -73,6 +75,8 @@ export async function createApp(
     ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     plugins: [
       useOriginCheck(config.allowedOrigins),
+      // Operations: GET /metrics, subscription counts, and metrics, webhooks and login rules in the context.
+      ...operations.plugins,
       ...protections(config.operationLimits, config.production),
       ...(graphiql ? [graphiql.plugin] : []),
       dashboard,
@@ -88,10 +92,12 @@ export async function createApp(
       const result = await verify(authorization);
       if (!result.ok) {
         logger.warn({ audit: 'auth failed', transport: 'http', reason: result.reason }, 'auth failed');
+        operations.metrics.authFailure('http');
         throw apiError('UNAUTHENTICATED', `Unauthenticated: ${result.reason}`, { http: { status: 401 } });
       }
       const revoked = await revocationReason(hub, result.principal);
       if (revoked) {
+        operations.metrics.authFailure('http');
         logger.warn(
           { audit: 'auth failed', transport: 'http', reason: revoked, actor: result.principal.sub },
           'auth failed',

@@ -7,11 +7,12 @@ import { WebSocketServer } from 'ws';
 import { createRevocations } from '../auth/revocation.js';
 import { createVerifier } from '../auth/verify.js';
 import type { Config } from '../config/config.js';
+import { createFanout, type Fanout } from '../fanout/fanout.js';
 import { createHub, type Hub } from '../hub.js';
 import { createLogger } from '../log.js';
+import { redisConnectionOf, startOperations } from '../operations/operations.js';
 import { createMemoryStore } from '../store/memory.js';
 import { createRedisStore } from '../store/redis.js';
-import { createFanout, type Fanout } from '../fanout/fanout.js';
 import { createApp } from './http.js';
 import { isUpgradeOriginAllowed } from './origin.js';
 import { useWsTransport } from './ws.js';
@@ -43,18 +44,17 @@ export async function startServer(
   options: { logDestination?: DestinationStream } = {},
 ): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, options.logDestination);
-  const store = config.redisUrl
-    ? await createRedisStore({
-        url: config.redisUrl,
-        retention: config.retention,
-        prefix: config.redisKeyPrefix,
-      })
+  const redis = redisConnectionOf(config);
+  const store = redis
+    ? await createRedisStore({ ...redis, retention: config.retention, prefix: config.redisKeyPrefix })
     : createMemoryStore(config.retention);
   const hub = await createHub(store);
   const revocations = createRevocations(hub);
   const verify = createVerifier(config.keys);
-  const fanout = createFanout(hub, revocations);
-  const app = await createApp(config, hub, revocations, verify, logger, fanout);
+  // Operations: metrics, webhooks and login rules (src/operations).
+  const operations = await startOperations(config, hub, logger);
+  const fanout = createFanout(hub, revocations, operations.metrics);
+  const app = await createApp(config, hub, revocations, verify, logger, fanout, operations);
 
   const http = createServer(app);
   const wss = new WebSocketServer({
@@ -68,6 +68,7 @@ export async function startServer(
     revocations,
     verify,
     logger,
+    metrics: operations.metrics,
     limits: { ...config.limits, heartbeatIntervalMs: config.heartbeatIntervalMs },
   });
 
@@ -76,7 +77,10 @@ export async function startServer(
     if (path !== '/graphql') return refuseUpgrade(socket, 404, 'Not Found');
     if (!isUpgradeOriginAllowed(request, config.allowedOrigins))
       return refuseUpgrade(socket, 403, 'Forbidden');
-    if (wss.clients.size >= config.maxConnections) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (wss.clients.size >= config.maxConnections) {
+      operations.metrics.rateLimited('max_connections');
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
@@ -85,6 +89,7 @@ export async function startServer(
     http.listen(config.port, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
+  operations.metrics.countConnections(() => wss.clients.size);
 
   return {
     port,
@@ -101,6 +106,7 @@ export async function startServer(
       const deadline = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await drained;
       clearTimeout(deadline);
+      await operations.close();
       await hub.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, type Server } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 
 /**
  * Close codes this server uses besides graphql-ws's own (4400 bad request,
@@ -87,6 +88,7 @@ export function attachGraphQLWs<E extends SocketExtra>(
   server: Server<E>,
   limits: SocketLimits,
   extraFor: (socket: WebSocket, request: IncomingMessage) => E,
+  metrics: Pick<Metrics, 'rateLimited'> = NO_METRICS,
 ): { dispose(): Promise<void> } {
   wss.on('connection', (socket, request) => {
     let tokens = limits.messagesPerMinute;
@@ -125,6 +127,7 @@ export function attachGraphQLWs<E extends SocketExtra>(
           socket.on('message', (data: RawData, isBinary: boolean) => {
             if (socket.readyState !== socket.OPEN) return;
             if (!allowMessage()) {
+              metrics.rateLimited('messages');
               closeSocket(socket, CLOSE.tooManyRequests, 'Too many messages');
               return;
             }

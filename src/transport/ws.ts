@@ -7,6 +7,7 @@ import { type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import { apiError } from '../errors.js';
 import type { Hub } from '../hub.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { at } from '../util/at.js';
 import type { App } from './http.js';
 import {
@@ -41,6 +42,7 @@ export interface WsTransportOptions {
   revocations: Revocations;
   verify: TokenVerifier;
   logger: Logger;
+  metrics: Metrics;
   limits: SocketLimits & {
     /** Open sockets one user (`sub`) may hold in this process. */
     connectionsPerUser: number;
@@ -69,7 +71,7 @@ const forbiddenReason = (reason: string) => `Forbidden: ${reason}`.slice(0, 123)
  * expires, its session is terminated or its user's rights are revoked.
  */
 export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions) {
-  const { app, hub, revocations, verify, limits, logger } = options;
+  const { app, hub, revocations, verify, limits, logger, metrics } = options;
   const socketsPerUser = new Map<string, number>();
 
   const server = makeServer<ConnectionParams, Extra>({
@@ -81,6 +83,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       const ip = ctx.extra.request.socket.remoteAddress;
       const refuse = (reason: string) => {
         logger.warn({ audit: 'auth failed', transport: 'ws', reason, ip }, 'auth failed');
+        metrics.authFailure('ws');
         closeSocket(socket, CloseCode.Forbidden, forbiddenReason(reason));
         return false;
       };
@@ -98,6 +101,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
           { audit: 'connection refused', actor: principal.sub, reason: 'too many connections', ip },
           'connection refused',
         );
+        metrics.rateLimited('connections_per_user');
         closeSocket(socket, CLOSE.tooManyRequests, 'Too many connections for this user');
         return false;
       }
@@ -129,6 +133,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
     onSubscribe: async (ctx, id, payload) => {
       // graphql-ws registered this operation already; count it among the socket's running ones.
       if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
+        metrics.rateLimited('subscriptions_per_socket');
         return [
           apiError(
             'LIMIT_EXCEEDED',
@@ -172,5 +177,5 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
     },
   });
 
-  return attachGraphQLWs(wss, server, limits, (socket, request) => ({ socket, request }));
+  return attachGraphQLWs(wss, server, limits, (socket, request) => ({ socket, request }), metrics);
 }
