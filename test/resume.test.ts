@@ -5,7 +5,7 @@ import { tokenFor } from './support/auth.js';
 import { BACKENDS, type Backend, createBackend } from './support/backends.js';
 import { gql, gqlOk } from './support/server.js';
 import { statusOf, waitUntil } from './support/wait.js';
-import { openAuthedSocket, subscribeOn, type WsMessage } from './support/ws.js';
+import { openAuthedSocket, openSocket, subscribeOn, type WsMessage } from './support/ws.js';
 
 /**
  * Nothing lost: a subscriber that was away resumes from its last cursor and
@@ -106,6 +106,13 @@ describe('across two instances', () => {
       variables: { i: { type: 'DDOS', severity: 'LOW', message: 'during the outage' } },
     });
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+    // A new socket cannot have its token's revocations checked: refused, retryably.
+    const during = await openSocket(a.url);
+    during.send({ type: 'connection_init', payload: { authorization: `Bearer ${officer}` } });
+    expect(await during.waitForClose()).toEqual({
+      code: 1013,
+      reason: 'Service unavailable: try again shortly',
+    });
 
     await redis.start();
     await waitUntil('both instances are ready again', async () => {

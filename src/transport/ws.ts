@@ -92,7 +92,14 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       if (socket.readyState !== socket.OPEN) return false;
       if (!result.ok) return refuse(result.reason);
       const principal = result.principal;
-      const revoked = await revocationReason(hub, principal);
+      let revoked: string | null;
+      try {
+        revoked = await revocationReason(hub, principal);
+      } catch {
+        // Revocations cannot be checked while the event store is down: fail closed, retryably.
+        closeSocket(socket, CLOSE.tryAgainLater, 'Service unavailable: try again shortly');
+        return false;
+      }
       if (socket.readyState !== socket.OPEN) return false;
       if (revoked) return refuse(revoked);
       const open = socketsPerUser.get(principal.sub) ?? 0;
