@@ -276,5 +276,5 @@ describe('dashboard in a browser', () => {
     const refused = /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/graphql' failed/;
     expect(consoleErrors.filter((message) => !refused.test(message))).toEqual([]);
     await context.close();
-  });
+  }, 60_000); // a real server restart under a real browser: generous on a loaded 2-core machine
 });
