@@ -70,17 +70,19 @@ export async function createHub(store: EventStore): Promise<Hub> {
   type Listeners = { [S in Stream]: Set<Listener<S>> };
   const sets = () => Object.fromEntries(STREAMS.map((s) => [s, new Set()])) as Listeners;
   const listeners = { early: sets(), late: sets() };
-  const deliver = <S extends Stream>(stream: S, event: StreamPayloads[S]) => {
-    for (const phase of [listeners.early, listeners.late]) {
-      for (const listener of phase[stream] as Set<Listener<S>>) {
-        try {
-          listener(event);
-        } catch (error) {
-          // One broken subscriber must not stop the others' deliveries.
-          console.error(`listener on ${stream} failed`, error);
-        }
+  const call = <S extends Stream>(set: Set<Listener<S>>, stream: S, event: StreamPayloads[S]) => {
+    for (const listener of set) {
+      try {
+        listener(event);
+      } catch (error) {
+        // One broken subscriber must not stop the others' deliveries.
+        console.error(`listener on ${stream} failed`, error);
       }
     }
+  };
+  const deliver = <S extends Stream>(stream: S, event: StreamPayloads[S]) => {
+    call(listeners.early[stream] as Set<Listener<S>>, stream, event);
+    call(listeners.late[stream] as Set<Listener<S>>, stream, event);
   };
   const shutdownCallbacks = new Set<() => void>();
   const shutdown = () => {

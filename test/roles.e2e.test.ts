@@ -292,11 +292,13 @@ describe.each(BACKENDS)('role matrix on the %s backend', (backendName) => {
           : (async () => {
               const s = await subscribeSse(server.url, tokens.service, `subscription { ${stream} { id } }`);
               const result = await s.results.next('an error result');
+              // The server ends the response by itself: the subscription is over, not left open.
+              const done = await Promise.race([
+                s.ended.then(() => 'complete'),
+                new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 5000)),
+              ]);
               s.close();
-              return {
-                result: result as { errors?: { extensions?: { code?: string } }[] },
-                done: 'complete',
-              };
+              return { result: result as { errors?: { extensions?: { code?: string } }[] }, done };
             })());
         expect(sub.result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
         expect(sub.done).toBe('complete');

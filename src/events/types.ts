@@ -30,6 +30,3 @@ export const STREAMS = [
   'recoveryStatus',
   'rbacEvents',
 ] as const satisfies readonly Stream[];
-
-/** Any event of any stream. */
-export type StreamEvent = StreamPayloads[Stream];

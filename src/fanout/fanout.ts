@@ -11,12 +11,12 @@ import type { Principal } from '../auth/principal.js';
 import type { Revocations } from '../auth/revocation.js';
 import { apiError } from '../errors.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
+import { armEnds, pagesAfter, REPLAY_PAGE } from '../graphql/lifetime.js';
 import type { Hub } from '../hub.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
 import { type Position, positionOf, positionTracker } from '../store/cursor.js';
-import { at } from '../util/at.js';
 
 /**
  * Shared execution for WebSocket subscriptions: subscribers that share the
@@ -34,9 +34,6 @@ export interface FrameTarget {
   /** Writes a complete graphql-transport-ws message; returns a promise when the socket needs to drain. */
   write(message: string): void | Promise<void>;
 }
-
-/** Events read from the log per round trip while replaying. */
-const REPLAY_PAGE = 500;
 
 /** Live events held back while one member is still replaying. */
 const MAX_HELD_DURING_REPLAY = 10_000;
@@ -111,7 +108,6 @@ class Group<S extends Stream> {
   private readonly document: DocumentNode;
 
   constructor(
-    readonly key: string,
     hub: Hub,
     private readonly stream: S,
     private readonly principal: Principal,
@@ -227,7 +223,6 @@ export function createFanout(
       let group = groups.get(key) as Group<typeof stream> | undefined;
       if (!group) {
         const created: Group<typeof stream> = new Group(
-          key,
           hub,
           stream,
           principal,
@@ -244,17 +239,7 @@ export function createFanout(
       const member = new Member(target, after, (m) => joined.remove(m));
       member.replaying = after != null;
       joined.members.add(member);
-      member.hold(
-        revocations.watch(principal, (reason) =>
-          member.end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`)),
-        ),
-      );
-      member.hold(
-        at(principal.exp * 1000, () =>
-          member.end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
-        ),
-      );
-      member.hold(hub.onShutdown(() => member.end()));
+      member.hold(armEnds(hub, revocations, principal, (error) => member.end(error)));
 
       if (after != null) {
         // Live events are held from now on; the first page is read here so a bad cursor fails the call.
@@ -295,16 +280,11 @@ export function createFanout(
     stream: S,
     firstPage: StreamPayloads[S][],
   ): Promise<void> {
-    let page = firstPage;
-    while (page.length > 0) {
-      for (const event of page) {
-        if (group.admits(event)) {
-          await member.send(positionOf(event.cursor), group.render(event));
-          metrics.delivered(stream, null);
-        } else member.tracker.advance(event.cursor);
-      }
-      if (page.length < REPLAY_PAGE) break;
-      page = await hub.readAfter(stream, (page[page.length - 1] as StreamPayloads[S]).cursor, REPLAY_PAGE);
+    for await (const event of pagesAfter(hub, stream, firstPage)) {
+      if (group.admits(event)) {
+        await member.send(positionOf(event.cursor), group.render(event));
+        metrics.delivered(stream, null);
+      } else member.tracker.advance(event.cursor);
     }
     // The seam: live events that arrived meanwhile, minus what the replay sent (the tracker skips those).
     const held = member.held;

@@ -9,13 +9,10 @@ import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { canSee, mayWatch } from '../policy/scope.js';
 import { positionTracker } from '../store/cursor.js';
-import { at } from '../util/at.js';
+import { armEnds, pagesAfter, REPLAY_PAGE } from './lifetime.js';
 
 /** How many undelivered events one subscription may hold before it is cut off (it can resume from its cursor). */
-export const SUBSCRIBER_BUFFER = 1000;
-
-/** Events read from the log per round trip while replaying. */
-const REPLAY_PAGE = 500;
+const SUBSCRIBER_BUFFER = 1000;
 
 /** Live events held back while a replay is still being consumed. */
 const MAX_BUFFERED_DURING_REPLAY = 10_000;
@@ -56,12 +53,7 @@ export async function watch<S extends Stream>(
   const early: StreamPayloads[S][] = [];
   const releases = [
     hub.listen(stream, (event) => (deliver ? deliver(event) : early.push(event))),
-    revocations.watch(principal, (reason) => end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`))),
-    at(principal.exp * 1000, () =>
-      end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
-    ),
-    // On shutdown the stream completes, so SSE responses finish and clients reconnect elsewhere.
-    hub.onShutdown(() => end(undefined)),
+    armEnds(hub, revocations, principal, end),
   ];
   let released = false;
   const release = () => {
@@ -111,26 +103,18 @@ export async function watch<S extends Stream>(
     });
     try {
       if (after != null) {
-        let page = firstPage;
-        while (page.length > 0 && !stopped) {
-          for (const event of page) {
-            if (position.advance(event.cursor) && admits(event)) {
-              await push(event);
-              metrics.delivered(stream, null);
-            }
-          }
+        for await (const event of pagesAfter(hub, stream, firstPage)) {
+          if (stopped) break;
           if (early.length > MAX_BUFFERED_DURING_REPLAY) {
             throw apiError(
               'SLOW_CONSUMER',
               'Too many live events arrived during the replay; resubscribe with `after` set to the last cursor received',
             );
           }
-          if (page.length < REPLAY_PAGE) break;
-          page = await hub.readAfter(
-            stream,
-            (page[page.length - 1] as StreamPayloads[S]).cursor,
-            REPLAY_PAGE,
-          );
+          if (position.advance(event.cursor) && admits(event)) {
+            await push(event);
+            metrics.delivered(stream, null);
+          }
         }
       }
       // The seam: what arrived live during the replay, minus what the replay already sent.

@@ -55,11 +55,13 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
  */
 export function sendCapped(socket: WebSocket, data: string, limits: SocketLimits): void | Promise<void> {
   if (socket.readyState !== socket.OPEN) return;
-  if (socket.bufferedAmount > limits.maxBufferedBytes) {
+  // Read once: the getter sums the socket's and the sender's queues, on every frame.
+  const buffered = socket.bufferedAmount;
+  if (buffered > limits.maxBufferedBytes) {
     closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
     return;
   }
-  if (socket.bufferedAmount <= limits.maxBufferedBytes / 4) {
+  if (buffered <= limits.maxBufferedBytes / 4) {
     socket.send(data);
     return;
   }
