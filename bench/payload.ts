@@ -54,21 +54,6 @@ export function subOf(role: 'officer' | 'admin' | 'user', index: number): string
   return `${role}-${index}`;
 }
 
-/**
- * A deterministic pseudo-random sequence (mulberry32), so a run's alert
- * addresses can be reproduced and every server gets the same ones.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** `count` alert addresses drawn from `users` users (`user-0` ... `user-<users-1>`). */
 export function randomTargets(random: () => number, count: number, users: number): string[] {
   return Array.from({ length: count }, () => subOf('user', Math.floor(random() * users)));

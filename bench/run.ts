@@ -6,10 +6,11 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { seededRandom } from '../src/util/random.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
 import { type Child, startChild } from './ipc.js';
 import { cpuSnapshot, foreignCores } from './machine.js';
-import { randomTargets, seededRandom } from './payload.js';
+import { randomTargets } from './payload.js';
 import {
   type LoadgenApi,
   type LoadgenReady,

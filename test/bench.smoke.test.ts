@@ -86,7 +86,7 @@ describe('npm run bench -- --smoke', () => {
         expect(c.ok, where).toBe(true);
       }
     }
-    // S2 addresses each alert to one user: most clients must get only some of the events.
+    // Both phases of S2 ran; each client's exact expected set (its own alerts only) was checked above.
     const s2 = results.scenarios.find((s) => s.id === 'S2')?.servers.hub;
     const burstsOf = (phase: 'burst' | 'steady') => s2?.bursts.filter((b) => b.phase === phase) ?? [];
     expect(burstsOf('burst').length).toBeGreaterThan(0);

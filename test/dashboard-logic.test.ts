@@ -154,6 +154,12 @@ describe('the connection indicator', () => {
     ['when the socket drops', [{ type: 'connected' }, closed(1006)], 'reconnecting'],
     ['when the server restarts', [{ type: 'connected' }, closed(1001, 'Going away')], 'reconnecting'],
     [
+      // The first close is the drop; the next ones are failed attempts: one short of offline.
+      `after ${OFFLINE_AFTER_FAILURES - 1} failed attempts in a row`,
+      [{ type: 'connected' }, closed(1006), closed(1006), closed(1006)],
+      'reconnecting',
+    ],
+    [
       `after ${OFFLINE_AFTER_FAILURES} failed attempts in a row`,
       [{ type: 'connected' }, closed(1006), closed(1006), closed(1006), closed(1006)],
       'offline',

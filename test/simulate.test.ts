@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomSource, runSimulation, scenario } from '../src/cli/scenario.js';
+import { runSimulation, scenario } from '../src/cli/scenario.js';
 import type { RunningServer } from '../src/transport/server.js';
+import { seededRandom } from '../src/util/random.js';
 import { tokenFor } from './support/auth.js';
 import { gqlOk, startTestServer } from './support/server.js';
 
@@ -16,7 +17,7 @@ describe('the simulator', () => {
   });
 
   it('starts with one event of each family, then keeps mixing them', () => {
-    const steps = scenario(randomSource(1));
+    const steps = scenario(seededRandom(1));
     const first = Array.from({ length: 5 }, () => steps.next().value?.family);
     expect(first).toEqual(['alert', 'session', 'tool', 'recovery', 'rbac']);
     const next = new Set(Array.from({ length: 200 }, () => steps.next().value?.family));

@@ -8,6 +8,8 @@
  * approving) are left to whoever watches the dashboard.
  */
 
+import { seededRandom } from '../util/random.js';
+
 /** One mutation the simulation sends, and a line to log for it. */
 export interface Step {
   readonly family: 'alert' | 'session' | 'tool' | 'recovery' | 'rbac';
@@ -15,18 +17,6 @@ export interface Step {
   readonly variables: Record<string, unknown>;
   /** e.g. `HIGH BRUTE_FORCE 12 failed sign-ins for alice in 2 minutes`. */
   readonly summary: string;
-}
-
-/** A seeded pseudo-random source (mulberry32), so a run can be replayed. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The people events are about. alice appears most, so her own view is lively; carol is a custodian. */
@@ -385,7 +375,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * (the server may be restarting); it backs off while calls keep failing.
  */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
-  const random = randomSource(options.seed);
+  const random = seededRandom(options.seed);
   const steps = scenario(random);
   const result: SimulationResult = { sent: 0, failed: 0 };
   let failuresInARow = 0;
