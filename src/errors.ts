@@ -33,3 +33,21 @@ export const forbidden = (message: string) => apiError('FORBIDDEN', message);
 /** The input was refused; `field` names the offending argument path. */
 export const badInput = (message: string, field?: string) =>
   apiError('BAD_USER_INPUT', message, field ? { field } : {});
+
+/**
+ * Runs a backend operation; a failure becomes UNAVAILABLE with `message`,
+ * while API errors (with a code) and the errors in `passThrough` go through
+ * unchanged. Nothing was changed when it throws UNAVAILABLE.
+ */
+export async function unavailableOnFailure<T>(
+  message: string,
+  operation: () => Promise<T>,
+  passThrough: (error: unknown) => boolean = () => false,
+): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if ((error as { extensions?: unknown }).extensions || passThrough(error)) throw error;
+    throw apiError('UNAVAILABLE', message);
+  }
+}

@@ -1,4 +1,4 @@
-import { apiError } from './errors.js';
+import { apiError, unavailableOnFailure } from './errors.js';
 import { STREAMS, type Stream, type StreamPayloads } from './events/types.js';
 import {
   type AppendOptions,
@@ -46,22 +46,20 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-const unavailable = () =>
-  apiError('UNAVAILABLE', 'The event backend is unavailable; nothing was changed. Try again shortly.');
-
 /** Maps store failures to API errors; a GraphQL error (bad cursor) or a conflict passes through. */
 async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   try {
-    return await operation();
+    return await unavailableOnFailure(
+      'The event backend is unavailable; nothing was changed. Try again shortly.',
+      operation,
+      (error) => error instanceof StateConflict || error instanceof CursorExpired,
+    );
   } catch (error) {
-    if (error instanceof CursorExpired) {
-      throw apiError(
-        'CURSOR_EXPIRED',
-        'This cursor is older than the retained history (or from before a reset); resync from the history queries and subscribe without `after`.',
-      );
-    }
-    if (error instanceof StateConflict || (error as { extensions?: unknown }).extensions) throw error;
-    throw unavailable();
+    if (!(error instanceof CursorExpired)) throw error;
+    throw apiError(
+      'CURSOR_EXPIRED',
+      'This cursor is older than the retained history (or from before a reset); resync from the history queries and subscribe without `after`.',
+    );
   }
 }
 

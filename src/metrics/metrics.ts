@@ -69,8 +69,6 @@ export interface MetricsSources {
   backend: 'memory' | 'redis';
   /** True while the event backend works (for Redis: connected). */
   isReady(): boolean;
-  /** Open WebSocket connections (set once the WebSocket server exists). */
-  openConnections?: () => number;
 }
 
 /** One server's metrics: recording, plus the two ways of reading them. */
@@ -143,7 +141,8 @@ export function createMetrics(sources: MetricsSources): ServerMetrics {
   const webhookAttempts = new Map<AttemptOutcome, number>();
   const loginAttempts = new Map<'success' | 'failure', number>();
   const ruleAlerts = new Map<AlertType, number>();
-  let openConnections = sources.openConnections ?? (() => 0);
+  // Read from the WebSocket server once it exists (countConnections).
+  let openConnections = () => 0;
 
   const registry = new Registry();
   const registers = [registry];

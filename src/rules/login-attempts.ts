@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
-import { apiError, badInput } from '../errors.js';
+import { badInput, unavailableOnFailure } from '../errors.js';
 import type { SecurityAlert } from '../events/types.js';
 import type { Hub } from '../hub.js';
 import { mayPublishEvents } from '../policy/actions.js';
@@ -39,10 +39,11 @@ export interface LoginRulesOptions {
   onAttempt?: (success: boolean) => void;
 }
 
-const unavailable = () =>
-  apiError(
-    'UNAVAILABLE',
+/** Counter failures become UNAVAILABLE. */
+const counting = <T>(operation: () => Promise<T>) =>
+  unavailableOnFailure(
     'The alert rules cannot count attempts right now (their store is down). Try again shortly.',
+    operation,
   );
 
 /** The login rules over counters (memory or Redis) and the hub. */
@@ -55,12 +56,7 @@ export function createLoginRules({
 }: LoginRulesOptions): LoginRules {
   /** Raises the finding's alert unless its window already has one. */
   const raise = async (principal: Principal, finding: RuleFinding): Promise<SecurityAlert | null> => {
-    let first: boolean;
-    try {
-      first = await counters.claim(finding.keys, finding.windowMs);
-    } catch {
-      throw unavailable();
-    }
+    const first = await counting(() => counters.claim(finding.keys, finding.windowMs));
     if (!first) return null;
     const alert = await hub.publish('securityAlerts', {
       ...stamp(),
@@ -86,15 +82,12 @@ export function createLoginRules({
       if (isIP(attempt.ip) === 0) throw badInput('input.ip must be an IPv4 or IPv6 address', 'input.ip');
       onAttempt?.(attempt.success);
       if (attempt.success) return [];
-      let counts: Awaited<ReturnType<LoginCounters['recordFailure']>>;
-      try {
-        counts = await counters.recordFailure(attempt, Date.now(), {
+      const counts = await counting(() =>
+        counters.recordFailure(attempt, Date.now(), {
           bruteForceMs: settings.bruteForceWindowMs,
           suspiciousMs: settings.suspiciousLoginWindowMs,
-        });
-      } catch {
-        throw unavailable();
-      }
+        }),
+      );
       const raised: SecurityAlert[] = [];
       for (const finding of evaluateLoginAttempt(attempt, counts, settings)) {
         const alert = await raise(principal, finding);

@@ -112,6 +112,14 @@ interface AppendCommand {
   sehAppend(...args: (string | number)[]): Promise<[string, string?]>;
 }
 
+/** Runs a MULTI and returns each reply, failing on the first command that failed. */
+export async function execMulti(multi: ReturnType<RedisClient['multi']>): Promise<unknown[]> {
+  return ((await multi.exec()) ?? []).map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
 /**
  * Event store on Redis: a Stream per event stream for the log, pub/sub
  * (graphql-redis-subscriptions over ioredis, separate publisher and subscriber
@@ -145,16 +153,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Even
   });
 
   /** Runs a MULTI and returns each reply, failing on the first error. */
-  const transaction = async (
-    build: (multi: ReturnType<RedisClient['multi']>) => void,
-  ): Promise<unknown[]> => {
+  const transaction = (build: (multi: ReturnType<RedisClient['multi']>) => void): Promise<unknown[]> => {
     const multi = publisher.multi();
     build(multi);
-    const replies = (await multi.exec()) ?? [];
-    return replies.map(([error, reply]) => {
-      if (error) throw error;
-      return reply;
-    });
+    return execMulti(multi);
   };
 
   return {

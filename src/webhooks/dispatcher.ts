@@ -120,10 +120,18 @@ export function startWebhookDispatcher(options: DispatcherOptions): { close(): P
     }
   };
 
-  const attempt = async (endpointId: string, delivery: WebhookDelivery, body: string): Promise<void> => {
+  /**
+   * One attempt. The first gets the endpoint the alert was matched against; a retry re-reads it,
+   * since it may have been removed (or its secret replaced) meanwhile.
+   */
+  const attempt = async (
+    endpointId: string,
+    delivery: WebhookDelivery,
+    body: string,
+    matched?: WebhookEndpoint,
+  ): Promise<void> => {
     if (closed) return;
-    // Re-read the endpoint: it may have been removed (or its secret replaced) since the alert.
-    const endpoint = (await store.endpoints()).find((e) => e.id === endpointId);
+    const endpoint = matched ?? (await store.endpoints()).find((e) => e.id === endpointId);
     const now = () => new Date().toISOString();
     if (!endpoint) {
       await store.updateDelivery({
@@ -170,7 +178,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): { close(): P
       }, retryIn);
       timers.add(timer);
     }
-    onAttempt?.(next.status === 'DELIVERED' ? 'delivered' : next.status === 'FAILED' ? 'failed' : 'retrying');
+    onAttempt?.(next.status.toLowerCase() as AttemptOutcome);
     logger.info(
       {
         webhook: endpointId,
@@ -206,12 +214,13 @@ export function startWebhookDispatcher(options: DispatcherOptions): { close(): P
       };
       if (!(await store.claimDelivery(delivery))) continue;
       const payload: WebhookPayload = { event: 'security_alert', deliveryId: delivery.id, alert };
-      void attempt(endpoint.id, delivery, JSON.stringify(payload)).catch(report(delivery));
+      void attempt(endpoint.id, delivery, JSON.stringify(payload), endpoint).catch(report(delivery));
     }
   };
 
   const stopListening = hub.listen('securityAlerts', (alert) => {
-    if (alert.acknowledgement !== null || closed) return;
+    // Which alerts go where (never an acknowledgement's re-publication) is shouldDeliver's decision.
+    if (closed) return;
     onAlert(alert).catch((error: unknown) =>
       logger.warn({ alert: alert.id, error: String(error) }, 'webhooks for an alert could not be started'),
     );

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../store/redis.js';
+import { execMulti, type RedisClient } from '../store/redis.js';
 import type { WebhookDelivery, WebhookEndpoint } from './endpoints.js';
 
 /**
@@ -95,12 +95,6 @@ export function createRedisWebhookStore(client: RedisClient, prefix: string): We
   const indexKey = `${tag}:deliveries`;
   const recordKey = (id: string) => `${tag}:delivery:${id}`;
 
-  const exec = async (multi: ReturnType<RedisClient['multi']>): Promise<unknown[]> =>
-    ((await multi.exec()) ?? []).map(([error, reply]) => {
-      if (error) throw error;
-      return reply;
-    });
-
   return {
     async addEndpoint(endpoint) {
       await client.hset(endpointsKey, endpoint.id, JSON.stringify(endpoint));
@@ -114,7 +108,7 @@ export function createRedisWebhookStore(client: RedisClient, prefix: string): We
     },
     async claimDelivery(record) {
       const created = Date.parse(record.createdAt);
-      const [claimed] = await exec(
+      const [claimed] = await execMulti(
         client
           .multi()
           .set(recordKey(record.id), JSON.stringify(record), 'EX', DELIVERY_TTL_SECONDS, 'NX')

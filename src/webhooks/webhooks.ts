@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { authorize } from '../auth/guard.js';
 import { hasRole, type Principal } from '../auth/principal.js';
-import { apiError, badInput } from '../errors.js';
+import { badInput, unavailableOnFailure } from '../errors.js';
 import type { AlertType, Severity } from '../generated/graphql.js';
 import { optionalId, requireId, requireLimit } from '../publish/validate.js';
 import {
@@ -41,17 +41,11 @@ const requireAdmin = (principal: Principal) =>
   authorize(hasRole(principal, 'admin'), 'Only admins may manage webhooks');
 
 /** Store failures become UNAVAILABLE; API errors pass through. */
-async function guarded<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if ((error as { extensions?: unknown }).extensions) throw error;
-    throw apiError(
-      'UNAVAILABLE',
-      'The webhook store is unavailable; nothing was changed. Try again shortly.',
-    );
-  }
-}
+const guarded = <T>(operation: () => Promise<T>) =>
+  unavailableOnFailure(
+    'The webhook store is unavailable; nothing was changed. Try again shortly.',
+    operation,
+  );
 
 /** The admin API over a webhook store (memory or Redis). */
 export function createWebhooks(store: WebhookStore): Webhooks {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { waitUntil } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -40,15 +41,9 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
   }
 }
 
-/** Polls until `check` holds; fails naming `what`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`Redis Cluster: timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls until `check` holds (a failing check counts as not yet); fails naming `what`. */
+const until = (what: string, check: () => Promise<boolean>) =>
+  waitUntil(`Redis Cluster: ${what}`, () => check().catch(() => false), 15_000);
 
 /** Asks one node something; null if it does not answer. */
 async function ask(port: number, ...command: [string, ...string[]]): Promise<string | null> {
