@@ -109,9 +109,10 @@ describe('fan-out groups', () => {
 
   it('keeps officers’ narrower RBAC view apart from admins’', async () => {
     const RBAC = 'subscription { rbacEvents { type userId } }';
+    const before = server.fanout.size().members;
     const officer = await subscriber('olga', ['officer'], RBAC);
     const admin = await subscriber('root', ['admin'], RBAC);
-    await waitUntil('both joined', () => server.hub.listenerCounts().rbacEvents >= 2);
+    await waitUntil('both joined', () => server.fanout.size().members === before + 2);
     for (const type of ['ROLE_ASSIGNED', 'ACCESS_DENIED']) {
       await gqlOk(server, 'mutation($i: PublishRbacEventInput!) { publishRbacEvent(input: $i) { id } }', {
         token: service,
@@ -123,6 +124,49 @@ describe('fan-out groups', () => {
       { rbacEvents: { type: 'ACCESS_DENIED', userId: 'alice' } },
     ]);
     expect(await take(officer, 1)).toEqual([{ rbacEvents: { type: 'ACCESS_DENIED', userId: 'alice' } }]);
+  });
+
+  it('routes by audience: owner, filer and custodians each get a recovery update once, nobody else', async () => {
+    const RECOVERY = 'subscription { recoveryStatus { userId status custodians } }';
+    const before = server.fanout.size().members;
+    const dave = await subscriber('dave', ['user'], RECOVERY);
+    // Another selection: a second group with the same audience key.
+    const daveIds = await subscriber('dave', ['user'], 'subscription { recoveryStatus { userId } }');
+    const carol = await subscriber('carol', ['user'], RECOVERY);
+    const erin = await subscriber('erin', ['user'], RECOVERY);
+    const frank = await subscriber('frank', ['user'], RECOVERY);
+    await waitUntil('all five joined', () => server.fanout.size().members === before + 5);
+
+    const request = async (token: string, userId: string, custodians?: string[]) =>
+      gqlOk(server, 'mutation($i: RequestRecoveryInput!) { requestRecovery(input: $i) { requestId } }', {
+        token,
+        variables: { i: { userId, method: custodians ? 'CUSTODIAN' : 'EMAIL', custodians } },
+      });
+    // Filed by the service for dave, custodians carol and erin.
+    await request(service, 'dave', ['carol', 'erin']);
+    // Filed by dave himself: he is owner and filer, still one delivery.
+    await request(await tokenFor('dave', ['user']), 'dave');
+    // Last, for frank alone: what each receives before it proves what they did not.
+    await request(service, 'frank');
+
+    const forDave = { userId: 'dave', status: 'PENDING', custodians: ['carol', 'erin'] };
+    const byDave = { userId: 'dave', status: 'PENDING', custodians: [] };
+    const forFrank = { userId: 'frank', status: 'PENDING', custodians: [] };
+    expect(await take(dave, 2)).toEqual([{ recoveryStatus: forDave }, { recoveryStatus: byDave }]);
+    expect(await take(daveIds, 2)).toEqual([
+      { recoveryStatus: { userId: 'dave' } },
+      { recoveryStatus: { userId: 'dave' } },
+    ]);
+    for (const custodian of [carol, erin])
+      expect(await take(custodian, 1)).toEqual([{ recoveryStatus: forDave }]);
+    expect(await take(frank, 1)).toEqual([{ recoveryStatus: forFrank }]);
+
+    // An update that concerns all four arrives next everywhere: no duplicate or stray was queued before it.
+    await request(service, 'carol', ['dave', 'erin', 'frank']);
+    const forCarol = { userId: 'carol', status: 'PENDING', custodians: ['dave', 'erin', 'frank'] };
+    for (const sub of [dave, carol, erin, frank])
+      expect(await take(sub, 1)).toEqual([{ recoveryStatus: forCarol }]);
+    expect(await take(daveIds, 1)).toEqual([{ recoveryStatus: { userId: 'carol' } }]);
   });
 
   it('releases a group when its last member leaves', async () => {

@@ -286,7 +286,7 @@ describe('origins', () => {
 
 describe('resources are released', () => {
   it('an operation completed before it ever started leaves no listener behind', async () => {
-    const before = server.hub.listenerCounts().securityAlerts;
+    const before = { listeners: server.hub.listenerCounts().securityAlerts, fanout: server.fanout.size() };
     const socket = await openAuthedSocket(server.url, await attacker());
     for (let i = 0; i < 10; i++) {
       socket.send({
@@ -300,8 +300,10 @@ describe('resources are released', () => {
     socket.send({ type: 'ping' });
     await waitUntil('the pong', () => socket.messages.seen.some((m) => m.type === 'pong'));
     await waitUntil(
-      'listeners back to where they were',
-      () => server.hub.listenerCounts().securityAlerts === before,
+      'listeners and fan-out members back to where they were',
+      () =>
+        server.hub.listenerCounts().securityAlerts === before.listeners &&
+        JSON.stringify(server.fanout.size()) === JSON.stringify(before.fanout),
     );
     socket.close();
   });
@@ -309,7 +311,7 @@ describe('resources are released', () => {
   it('a dead peer (no pong) is dropped within two heartbeats, and its subscriptions with it', async () => {
     const beating = await startTestServer({ HEARTBEAT_INTERVAL_MS: '200' });
     try {
-      const before = beating.hub.listenerCounts().securityAlerts;
+      const before = beating.fanout.size().members;
       // A client that never answers pings: a peer whose network went away.
       const ws = new WebSocket(`${beating.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
         autoPong: false,
@@ -325,16 +327,10 @@ describe('resources are released', () => {
           payload: { query: 'subscription { securityAlerts { id } }' },
         }),
       );
-      await waitUntil(
-        'the subscription is registered',
-        () => beating.hub.listenerCounts().securityAlerts === before + 1,
-      );
+      await waitUntil('the subscription is registered', () => beating.fanout.size().members === before + 1);
       const closed = await new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
       expect(closed).toBe(1006);
-      await waitUntil(
-        'its listener is released',
-        () => beating.hub.listenerCounts().securityAlerts === before,
-      );
+      await waitUntil('its subscription is released', () => beating.fanout.size().members === before);
     } finally {
       await beating.close();
     }

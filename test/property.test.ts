@@ -756,7 +756,9 @@ describe.each(BACKENDS)('random sessions on the %s backend', (backendName) => {
   let backend: Backend;
   let server: RunningServer;
   let tokens: Record<Who, string>;
-  let baseline: Record<Stream, number>;
+  let baseline: string;
+  // Hub listeners (SSE subscriptions, fan-out routers) and fan-out groups and members.
+  const resources = () => JSON.stringify([server.hub.listenerCounts(), server.fanout.size()]);
 
   beforeAll(async () => {
     backend = await createBackend(backendName);
@@ -765,7 +767,7 @@ describe.each(BACKENDS)('random sessions on the %s backend', (backendName) => {
     tokens = Object.fromEntries(
       await Promise.all(PEOPLE.map(async (who) => [who, await tokenFor(who, [CAST[who]])] as const)),
     ) as Record<Who, string>;
-    baseline = server.hub.listenerCounts();
+    baseline = resources();
   });
   afterAll(async () => {
     await server?.close();
@@ -791,11 +793,9 @@ describe.each(BACKENDS)('random sessions on the %s backend', (backendName) => {
           // Closing every socket must release every listener the run's subscriptions registered.
           await waitUntil(
             'the hub has only the listeners it had before the run',
-            () => JSON.stringify(server.hub.listenerCounts()) === JSON.stringify(baseline),
+            () => resources() === baseline,
             WAIT_MS,
-          ).catch((error: unknown) =>
-            failures.push(`${(error as Error).message}: ${JSON.stringify(server.hub.listenerCounts())}`),
-          );
+          ).catch((error: unknown) => failures.push(`${(error as Error).message}: ${resources()}`));
           if (failures.length > 0) {
             throw new Error(`${failures.join('\n')}\n--- run ${run.id} ---\n${run.trace.join('\n')}`);
           }

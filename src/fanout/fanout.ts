@@ -15,34 +15,42 @@ import { armEnds, pagesAfter, REPLAY_PAGE } from '../graphql/lifetime.js';
 import type { Hub } from '../hub.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
-import { canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
+import { audienceKeyOf, audienceOf, canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
 import { type Position, positionOf, positionTracker } from '../store/cursor.js';
 
 /**
  * Shared execution for WebSocket subscriptions: subscribers that share the
  * operation, its variables and their scope form a group; each event is
- * checked, executed and serialised once per group, and each member receives
- * the same JSON with its own operation id spliced in. Scope is still decided
- * for every event (once for the group, whose members decide alike by
+ * checked, executed and encoded once per group, and each member receives the
+ * same bytes with its own operation id spliced in. Scope is still decided for
+ * every event (once for the group, whose members decide alike by
  * construction: see scopeKeyOf), order is the hub's, and a member resuming
  * from a cursor replays on its own before it joins the live flow.
+ *
+ * One hub listener per stream routes each event only to the groups it may
+ * concern: groups that see beyond their own audience (admins, officers) get
+ * every event, a user's groups only events about them (policy audienceOf).
  */
 
 /** Where a member's frames go: its graphql-ws operation id and the socket writer (with its slow-reader cap). */
 export interface FrameTarget {
   readonly id: string;
-  /** Writes a complete graphql-transport-ws message; returns a promise when the socket needs to drain. */
-  write(message: string): void | Promise<void>;
+  /**
+   * Writes one graphql-transport-ws message, UTF-8 JSON in two parts: the
+   * member's own head and the tail its group shares. Returns a promise when the
+   * socket needs to drain.
+   */
+  write(head: Buffer, tail: Buffer): void | Promise<void>;
 }
 
 /** Live events held back while one member is still replaying. */
 const MAX_HELD_DURING_REPLAY = 10_000;
 
 class Member {
-  readonly prefix: string;
+  private readonly prefix: Buffer;
   readonly tracker;
   replaying = false;
-  held: { position: Position; payload: string }[] = [];
+  held: { position: Position; payload: Buffer }[] = [];
   private finish!: (result: IteratorResult<never>) => void;
   private fail!: (error: unknown) => void;
   readonly ended = new Promise<IteratorResult<never>>((resolve, reject) => {
@@ -58,7 +66,7 @@ class Member {
     private readonly leave: (member: Member) => void,
   ) {
     // The operation id is the client's string: encoded once, as JSON, for every frame.
-    this.prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
     this.tracker = positionTracker(after);
   }
 
@@ -68,13 +76,13 @@ class Member {
   }
 
   /** Sends one rendered payload if it is after what this member has already seen. */
-  send(position: Position, payload: string): void | Promise<void> {
+  send(position: Position, payload: Buffer): void | Promise<void> {
     if (this.done || !this.tracker.advanceTo(position)) return;
-    return this.target.write(`${this.prefix}${payload}}`);
+    return this.target.write(this.prefix, payload);
   }
 
   /** A live event from the group. */
-  live(position: Position, payload: string): void {
+  live(position: Position, payload: Buffer): void {
     if (this.replaying) {
       if (this.held.length >= MAX_HELD_DURING_REPLAY) {
         this.end(
@@ -104,11 +112,11 @@ class Member {
 
 class Group<S extends Stream> {
   readonly members = new Set<Member>();
-  private readonly unlisten: () => void;
   private readonly document: DocumentNode;
+  /** See audienceKeyOf: null when the group is offered every event. */
+  readonly audienceKey: string | null;
 
   constructor(
-    hub: Hub,
     private readonly stream: S,
     private readonly principal: Principal,
     private readonly filter: StreamFilters[S] | null | undefined,
@@ -121,7 +129,7 @@ class Group<S extends Stream> {
       kind: Kind.DOCUMENT,
       definitions: [info.operation, ...Object.values(info.fragments)],
     };
-    this.unlisten = hub.listen(stream, (event) => this.deliver(event));
+    this.audienceKey = audienceKeyOf(principal, stream);
   }
 
   /** The group's scope and filter decision for one event (members decide alike). */
@@ -129,8 +137,11 @@ class Group<S extends Stream> {
     return canSee(this.principal, this.stream, event) && matchesFilter(this.stream, this.filter, event);
   }
 
-  /** The operation's result for one event, as JSON: executed once for the whole group. */
-  render(event: StreamPayloads[S]): string {
+  /**
+   * The operation's result for one event as the tail of a `next` message
+   * (`<payload JSON>}`), UTF-8: executed and encoded once for the whole group.
+   */
+  render(event: StreamPayloads[S]): Buffer {
     const result = execute({
       schema: this.info.schema,
       document: this.document,
@@ -143,10 +154,13 @@ class Group<S extends Stream> {
     if (typeof (result as { then?: unknown }).then === 'function') {
       throw new Error('Subscription results must resolve synchronously to be shared');
     }
-    return JSON.stringify(result.errors ? { ...result, errors: result.errors.map(maskError) } : result);
+    const payload = JSON.stringify(
+      result.errors ? { ...result, errors: result.errors.map(maskError) } : result,
+    );
+    return Buffer.from(`${payload}}`);
   }
 
-  private deliver(event: StreamPayloads[S]): void {
+  deliver(event: StreamPayloads[S]): void {
     if (!this.admits(event)) return;
     const payload = this.render(event);
     const position = positionOf(event.cursor);
@@ -156,10 +170,64 @@ class Group<S extends Stream> {
 
   remove(member: Member): void {
     this.members.delete(member);
-    if (this.members.size === 0) {
-      this.unlisten();
-      this.dispose();
+    if (this.members.size === 0) this.dispose();
+  }
+}
+
+/** Routes one stream's events to the groups they may concern; listens on the hub while it has groups. */
+class Router<S extends Stream> {
+  /** Groups offered every event (their scope reaches beyond their own audience). */
+  private readonly broad = new Set<Group<S>>();
+  /** Audience-bound groups by audience key: offered the events about that user. */
+  private readonly byAudience = new Map<string, Set<Group<S>>>();
+  private size = 0;
+  private unlisten: (() => void) | null = null;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly stream: S,
+  ) {}
+
+  add(group: Group<S>): void {
+    const key = group.audienceKey;
+    if (key === null) this.broad.add(group);
+    else {
+      const groups = this.byAudience.get(key);
+      if (groups) groups.add(group);
+      else this.byAudience.set(key, new Set([group]));
     }
+    if (this.size++ === 0) this.unlisten = this.hub.listen(this.stream, (event) => this.route(event));
+  }
+
+  remove(group: Group<S>): void {
+    const key = group.audienceKey;
+    if (key === null) this.broad.delete(group);
+    else {
+      const groups = this.byAudience.get(key);
+      groups?.delete(group);
+      if (groups?.size === 0) this.byAudience.delete(key);
+    }
+    if (--this.size === 0) {
+      this.unlisten?.();
+      this.unlisten = null;
+    }
+  }
+
+  private route(event: StreamPayloads[S]): void {
+    for (const group of this.broad) offer(group, event);
+    for (const id of audienceOf(this.stream, event)) {
+      const groups = this.byAudience.get(id);
+      if (groups) for (const group of groups) offer(group, event);
+    }
+  }
+}
+
+function offer<S extends Stream>(group: Group<S>, event: StreamPayloads[S]): void {
+  try {
+    group.deliver(event);
+  } catch (error) {
+    // One broken group must not stop the others' deliveries.
+    console.error('fan-out delivery failed', error);
   }
 }
 
@@ -199,6 +267,15 @@ export function createFanout(
   metrics: Pick<Metrics, 'delivered'> = NO_METRICS,
 ): Fanout {
   const groups = new Map<string, Group<Stream>>();
+  const routers = new Map<Stream, Router<Stream>>();
+  const routerOf = <S extends Stream>(stream: S): Router<S> => {
+    let router = routers.get(stream);
+    if (!router) {
+      router = new Router(hub, stream);
+      routers.set(stream, router);
+    }
+    return router as unknown as Router<S>;
+  };
   // Yoga caches parsed documents, so an operation node identifies the query text.
   const operationIds = new WeakMap<object, number>();
   let nextOperationId = 0;
@@ -222,18 +299,22 @@ export function createFanout(
       ].join('\n');
       let group = groups.get(key) as Group<typeof stream> | undefined;
       if (!group) {
+        const router = routerOf(stream);
         const created: Group<typeof stream> = new Group(
-          hub,
           stream,
           principal,
           filter,
           info,
           context,
           metrics,
-          () => groups.delete(key),
+          () => {
+            groups.delete(key);
+            router.remove(created);
+          },
         );
         group = created;
         groups.set(key, created as unknown as Group<Stream>);
+        router.add(created);
       }
       const joined = group;
       const member = new Member(target, after, (m) => joined.remove(m));

@@ -11,7 +11,7 @@ import {
   type ToolAccessEvent,
 } from '../events/types.js';
 import type { RbacEventType } from '../generated/graphql.js';
-import { canSee, mayWatch, scopeKeyOf } from './scope.js';
+import { audienceKeyOf, audienceOf, canSee, mayWatch, scopeKeyOf } from './scope.js';
 
 /**
  * SPEC "Roles and what each may see", written out by hand. The principal is
@@ -281,5 +281,63 @@ describe('scopeKeyOf: equal keys decide every event alike (shared execution reli
       scopeKeyOf(principal(['user'], 'bob'), 'securityAlerts'),
     );
     expect(scopeKeyOf(principal(['officer'], 'olga'), 'rbacEvents')).not.toBe('all');
+  });
+});
+
+describe('audienceOf / audienceKeyOf: routing by audience never hides an event someone may see', () => {
+  // biome-ignore format: one event per line
+  const AUDIENCES: [Sample, string[]][] = [
+    [sample('securityAlerts', 'alert about alice', alert({ userId: 'alice' })),                    ['alice']],
+    [sample('securityAlerts', 'alert about no user', alert({ userId: null })),                     []],
+    [sample('sessionUpdates', "bob's session terminated by alice", session({ userId: 'bob', terminatedBy: 'alice' })),
+                                                                                                   ['bob']],
+    [sample('toolAccessEvents', "bob's tool access, alice the actor", toolEvent({ userId: 'bob', actor: 'alice' })),
+                                                                                                   ['bob']],
+    [sample('recoveryStatus', 'owner, filer and custodians', recovery({ userId: 'bob', requestedBy: 'svc', custodians: ['carol', 'alice'] })),
+                                                                                                   ['bob', 'svc', 'carol', 'alice']],
+    [sample('recoveryStatus', 'the owner filed it and is listed as custodian', recovery({ userId: 'bob', requestedBy: 'bob', custodians: ['bob'] })),
+                                                                                                   ['bob']],
+    [sample('rbacEvents', 'ROLE_ASSIGNED by alice, targeting bob', rbac({ type: 'ROLE_ASSIGNED', userId: 'bob', actor: 'alice' })),
+                                                                                                   ['bob']],
+    [sample('rbacEvents', 'POLICY_UPDATED targeting no user', rbac({ type: 'POLICY_UPDATED', userId: null })),
+                                                                                                   []],
+  ];
+  it.each(AUDIENCES.map(([event, ids]) => [event.label, event, ids] as const))(
+    '%s',
+    (_label, { stream, event }, ids) => {
+      expect(audienceOf(stream, event)).toEqual(ids);
+    },
+  );
+
+  // biome-ignore format: one principal per line
+  const KEYS: [roles: Role[], stream: Stream, key: string | null][] = [
+    [['user'],              'securityAlerts', 'alice'],
+    [['user', 'service'],   'recoveryStatus', 'alice'],
+    [['officer'],           'securityAlerts', null],
+    [['officer', 'user'],   'rbacEvents',     null],
+    [['admin'],             'rbacEvents',     null],
+  ];
+  it.each(KEYS)('roles %j on %s → key %s', (roles, stream, key) => {
+    expect(audienceKeyOf(principal(roles, 'alice'), stream)).toBe(key);
+  });
+
+  it('whoever has an audience key sees only events whose audience holds it', () => {
+    const principals = [
+      ...(['admin', 'officer', 'user', 'service'] as const).map((role) => principal([role], 'alice')),
+      principal(['user', 'service'], 'alice'),
+      principal(['officer', 'user'], 'alice'),
+    ];
+    const events = [...MATRIX.map(([event]) => event), ...AUDIENCES.map(([event]) => event)];
+    let checked = 0;
+    for (const who of principals) {
+      for (const { stream, event } of events) {
+        const key = audienceKeyOf(who, stream);
+        if (key === null || !canSee(who, stream, event)) continue;
+        expect(audienceOf(stream, event), `${who.roles} on ${stream}`).toContain(key);
+        checked++;
+      }
+    }
+    // At least every "sees" of the matrix's user column, for both principals with a key: real cases ran.
+    expect(checked).toBeGreaterThanOrEqual(MATRIX.filter((row) => row[3] === 'sees').length * 2);
   });
 });

@@ -22,37 +22,34 @@ export const SECURITY_RBAC_KINDS: ReadonlySet<RbacEventType> = new Set([
   'ACCESS_DENIED',
 ]);
 
+/**
+ * Who an event is about, per stream: the users the `user` role admits. It is
+ * the `user` rule itself (below) and the key fan-out routes events by, so the
+ * two cannot drift apart.
+ */
+const AUDIENCE: { [S in Stream]: (event: StreamPayloads[S]) => readonly (string | null)[] } = {
+  securityAlerts: (alert) => [alert.userId],
+  sessionUpdates: (update) => [update.userId],
+  toolAccessEvents: (event) => [event.userId],
+  // The account's owner, whoever filed the request, and its custodians.
+  recoveryStatus: (update) => [update.userId, update.requestedBy, ...update.custodians],
+  rbacEvents: (event) => [event.userId],
+};
+
+const ownAudience =
+  <S extends Stream>(stream: S): Rule<StreamPayloads[S]> =>
+  (p, event) =>
+    (AUDIENCE[stream] as (event: StreamPayloads[S]) => readonly (string | null)[])(event).includes(p.sub);
+
 const MATRIX: Matrix = {
-  securityAlerts: {
-    admin: all,
-    officer: all,
-    user: (p, alert) => alert.userId === p.sub,
-    service: null,
-  },
-  sessionUpdates: {
-    admin: all,
-    officer: all,
-    user: (p, update) => update.userId === p.sub,
-    service: null,
-  },
-  toolAccessEvents: {
-    admin: all,
-    officer: all,
-    user: (p, event) => event.userId === p.sub,
-    service: null,
-  },
-  recoveryStatus: {
-    admin: all,
-    officer: all,
-    // The account's owner, whoever filed it, the person who filed it, and its custodians.
-    user: (p, update) =>
-      update.userId === p.sub || update.requestedBy === p.sub || update.custodians.includes(p.sub),
-    service: null,
-  },
+  securityAlerts: { admin: all, officer: all, user: ownAudience('securityAlerts'), service: null },
+  sessionUpdates: { admin: all, officer: all, user: ownAudience('sessionUpdates'), service: null },
+  toolAccessEvents: { admin: all, officer: all, user: ownAudience('toolAccessEvents'), service: null },
+  recoveryStatus: { admin: all, officer: all, user: ownAudience('recoveryStatus'), service: null },
   rbacEvents: {
     admin: all,
     officer: (_p, event) => SECURITY_RBAC_KINDS.has(event.type),
-    user: (p, event) => event.userId === p.sub,
+    user: ownAudience('rbacEvents'),
     service: null,
   },
 };
@@ -79,4 +76,27 @@ export function scopeKeyOf(principal: Principal, stream: Stream): string {
   if (principal.roles.some((role) => rules[role] === all)) return 'all';
   const scoped = principal.roles.filter((role) => rules[role] !== null).sort();
   return `${scoped.join(',')}|${principal.sub}`;
+}
+
+/**
+ * The users an event is about (distinct, no nulls): the only principals whose
+ * audience key (below) can admit it.
+ */
+export function audienceOf<S extends Stream>(stream: S, event: StreamPayloads[S]): string[] {
+  const ids = (AUDIENCE[stream] as (event: StreamPayloads[S]) => readonly (string | null)[])(event);
+  const distinct: string[] = [];
+  for (const id of ids) if (id !== null && !distinct.includes(id)) distinct.push(id);
+  return distinct;
+}
+
+/**
+ * The principal's `sub` when every event it may see on the stream names it in
+ * `audienceOf` (its only scope there is the `user` role), else null: the
+ * principal may see events about others, so every event must be checked. Lets
+ * fan-out look up the few subscribers an event concerns instead of asking all
+ * of them; `canSee` still decides.
+ */
+export function audienceKeyOf(principal: Principal, stream: Stream): string | null {
+  const rules: Record<Role, Rule<never>> = MATRIX[stream] as Record<Role, Rule<never>>;
+  return principal.roles.some((role) => role !== 'user' && rules[role] !== null) ? null : principal.sub;
 }

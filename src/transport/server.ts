@@ -60,6 +60,8 @@ export async function startServer(
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.limits.maxMessageBytes,
+    // Fan-out writes frames it encoded itself, in order with ws's own writes, which holds only uncompressed.
+    perMessageDeflate: false,
     handleProtocols,
   });
   const transport = useWsTransport(wss, {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { CloseCode, type Server } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
@@ -29,10 +30,18 @@ export interface SocketLimits {
   heartbeatIntervalMs: number;
 }
 
+/**
+ * Writes one text message given in two parts, a per-subscriber head and a
+ * tail shared by many subscribers, with the slow-reader cap (see sendCapped).
+ */
+export type SendParts = (head: Buffer, tail: Buffer) => void | Promise<void>;
+
 /** What each connection's graphql-ws context carries in `extra`. */
 export interface SocketExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
+  /** Fan-out's writer for this socket. */
+  readonly sendParts: SendParts;
 }
 
 const TOO_SLOW = 'Too slow: reconnect and resume from your last cursor';
@@ -48,12 +57,82 @@ export function closeSocket(socket: WebSocket, code: number, reason: string): vo
 }
 
 /**
- * Sends a message unless the reader is too slow: over `maxBufferedBytes` queued,
- * the socket is closed with 1013. Past a quarter of the cap the returned promise
- * waits until the message is written out (backpressure for whoever awaits it);
- * a reader that does not drain within a heartbeat is cut off.
+ * Frames written in one turn of the event loop leave in one write per socket:
+ * a socket is corked at its first frame of the batch and uncorked once the
+ * turn's deliveries are done (a burst of 50 events to 1,000 sockets is then
+ * 1,000 system calls rather than 50,000). A turn that runs long is flushed
+ * every BATCH_MS, so clients start reading while the server still works and
+ * no frame waits much longer than that.
  */
-export function sendCapped(socket: WebSocket, data: string, limits: SocketLimits): void | Promise<void> {
+const BATCH_MS = 10;
+// The clock is read once per this many frames.
+const FRAMES_PER_CLOCK_READ = 64;
+let corked = new Set<Duplex>();
+let batchStartedAt = 0;
+let framesSinceClockRead = 0;
+
+function flushCorked(): void {
+  const sockets = corked;
+  corked = new Set();
+  for (const socket of sockets) socket.uncork();
+}
+
+function corkForTurn(socket: Duplex): void {
+  if (++framesSinceClockRead === FRAMES_PER_CLOCK_READ) {
+    framesSinceClockRead = 0;
+    if (corked.size > 0 && performance.now() - batchStartedAt > BATCH_MS) flushCorked();
+  }
+  if (corked.has(socket)) return;
+  if (corked.size === 0) {
+    batchStartedAt = performance.now();
+    process.nextTick(flushCorked);
+  }
+  corked.add(socket);
+  socket.cork();
+}
+
+/**
+ * One unmasked, final text frame (RFC 6455 §5.2: server frames are not
+ * masked) holding `head` then `tail`, in one buffer: one write per delivery,
+ * and the shared tail is copied, never re-encoded.
+ */
+export function textFrame(head: Buffer, tail: Buffer): Buffer {
+  const length = head.length + tail.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  head.copy(frame, headerLength);
+  tail.copy(frame, headerLength + head.length);
+  return frame;
+}
+
+/**
+ * Writes a text message unless the reader is too slow: over `maxBufferedBytes`
+ * queued, the socket is closed with 1013. Past a quarter of the cap the
+ * returned promise waits until the message is written out (backpressure for
+ * whoever awaits it); a reader that does not drain within a heartbeat is cut
+ * off. The message is either a string (graphql-ws's own messages, through ws)
+ * or a head and tail (fan-out's frames), framed here and written to `raw`, the
+ * connection's TCP socket, after anything ws wrote before: ws writes
+ * synchronously, as it never compresses here (perMessageDeflate is off). Both
+ * kinds are batched per turn (corkForTurn).
+ */
+export function sendCapped(
+  socket: WebSocket,
+  raw: Duplex,
+  limits: SocketLimits,
+  message: string | Buffer,
+  tail?: Buffer,
+): void | Promise<void> {
   if (socket.readyState !== socket.OPEN) return;
   // Read once: the getter sums the socket's and the sender's queues, on every frame.
   const buffered = socket.bufferedAmount;
@@ -61,8 +140,11 @@ export function sendCapped(socket: WebSocket, data: string, limits: SocketLimits
     closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
     return;
   }
+  corkForTurn(raw);
+  const frame = typeof message === 'string' ? null : textFrame(message, tail ?? EMPTY);
   if (buffered <= limits.maxBufferedBytes / 4) {
-    socket.send(data);
+    if (frame) raw.write(frame);
+    else socket.send(message);
     return;
   }
   return new Promise<void>((resolve) => {
@@ -70,12 +152,16 @@ export function sendCapped(socket: WebSocket, data: string, limits: SocketLimits
       closeSocket(socket, CLOSE.tryAgainLater, TOO_SLOW);
       resolve();
     }, limits.heartbeatIntervalMs);
-    socket.send(data, () => {
+    const done = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    if (frame) raw.write(frame, done);
+    else socket.send(message, done);
   });
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Runs a graphql-ws server (`makeServer`) on a ws server, like graphql-ws's
@@ -89,7 +175,6 @@ export function attachGraphQLWs<E extends SocketExtra>(
   wss: WebSocketServer,
   server: Server<E>,
   limits: SocketLimits,
-  extraFor: (socket: WebSocket, request: IncomingMessage) => E,
   metrics: Pick<Metrics, 'rateLimited'> = NO_METRICS,
 ): { dispose(): Promise<void> } {
   wss.on('connection', (socket, request) => {
@@ -119,11 +204,14 @@ export function attachGraphQLWs<E extends SocketExtra>(
 
     // ws reports protocol violations (e.g. an oversized frame, closed with 1009) as errors after closing.
     socket.on('error', () => {});
+    // The upgraded request's socket is the TCP connection ws writes to.
+    const raw = request.socket;
+    const sendParts: SendParts = (head, tail) => sendCapped(socket, raw, limits, head, tail);
 
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data: string) => sendCapped(socket, data, limits),
+        send: (message: string) => sendCapped(socket, raw, limits, message),
         close: (code?: number, reason?: string) => closeSocket(socket, code ?? 1000, reason ?? ''),
         onMessage: (handle: (data: string) => Promise<void>) => {
           socket.on('message', (data: RawData, isBinary: boolean) => {
@@ -144,7 +232,8 @@ export function attachGraphQLWs<E extends SocketExtra>(
           });
         },
       },
-      extraFor(socket, request),
+      // E adds only what the server's hooks fill in later (optional fields).
+      { socket, request, sendParts } as E,
     );
 
     socket.once('close', (code, reason) => {

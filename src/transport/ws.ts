@@ -10,14 +10,7 @@ import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { at } from '../util/at.js';
 import type { App } from './http.js';
-import {
-  attachGraphQLWs,
-  CLOSE,
-  closeSocket,
-  type SocketExtra,
-  type SocketLimits,
-  sendCapped,
-} from './ws-adapter.js';
+import { attachGraphQLWs, CLOSE, closeSocket, type SocketExtra, type SocketLimits } from './ws-adapter.js';
 
 /** Per-socket state: the socket and request, plus what authentication established. */
 type Extra = SocketExtra & {
@@ -170,9 +163,8 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       }
       if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
       const contextValue = await contextFactory();
-      const socket = ctx.extra.socket;
       // Subscriptions write their frames themselves, shared with their group (see src/fanout).
-      contextValue.frames = { id, write: (message: string) => sendCapped(socket, message, limits) };
+      contextValue.frames = { id, write: ctx.extra.sendParts };
       return {
         schema,
         operationName: payload.operationName ?? null,
@@ -184,5 +176,5 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
     },
   });
 
-  return attachGraphQLWs(wss, server, limits, (socket, request) => ({ socket, request }), metrics);
+  return attachGraphQLWs(wss, server, limits, metrics);
 }
