@@ -23,6 +23,24 @@ export function apiError(
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
+/**
+ * An error as clients may see it, as Yoga masks them: errors raised on purpose
+ * (GraphQLErrors) as they are; anything unexpected as "Unexpected error." with
+ * INTERNAL_SERVER_ERROR, its message (which may hold internals) withheld. For
+ * the paths that run outside Yoga's envelope (WebSocket fan-out).
+ */
+export function masked(error: GraphQLError): GraphQLError {
+  // By name: graphql may be loaded twice (ESM and CJS builds), and instanceof would fail across them.
+  const expected = error.originalError === undefined || error.originalError?.name === 'GraphQLError';
+  return expected
+    ? error
+    : new GraphQLError('Unexpected error.', {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+}
+
 /** No valid token. */
 export const unauthenticated = (message = 'A valid bearer token is required') =>
   apiError('UNAUTHENTICATED', message);

@@ -52,27 +52,45 @@ describe('audit log', () => {
       },
     );
     await gql(server, '{ me { sub } }', { token: forged });
+    // A service has no scope on alerts: refused, and audited with its code.
+    const serviceSocket = await openAuthedSocket(server.url, service);
+    const refusedSub = subscribeOn(serviceSocket, 'subscription { securityAlerts { message } }');
+    await refusedSub.next();
+    expect(refusedSub.frames[0]).toMatchObject({
+      type: 'next',
+      payload: { errors: [{ extensions: { code: 'FORBIDDEN' } }] },
+    });
+    serviceSocket.close();
     sub.complete();
     await waitUntil('the subscription end is logged', () => audit('subscription ended').length > 0);
     socket.close();
-    await waitUntil('the disconnect is logged', () => audit('disconnected').length > 0);
+    await waitUntil('both disconnects are logged', () => audit('disconnected').length === 2);
 
     expect(audit('auth failed')).toEqual([
       expect.objectContaining({ transport: 'ws', reason: 'token signature invalid', level: 40 }),
       expect.objectContaining({ transport: 'http', reason: 'token signature invalid', level: 40 }),
     ]);
-    expect(audit('connected')).toEqual([expect.objectContaining({ actor: 'olga', roles: ['officer'] })]);
+    expect(audit('connected')).toEqual([
+      expect.objectContaining({ actor: 'olga', roles: ['officer'] }),
+      expect.objectContaining({ actor: 'ids', roles: ['service'] }),
+    ]);
     expect(audit('subscription started')).toEqual([
       expect.objectContaining({ actor: 'olga', fields: ['securityAlerts'] }),
     ]);
     expect(audit('subscription ended')).toEqual([
       expect.objectContaining({ actor: 'olga', fields: ['securityAlerts'] }),
     ]);
+    expect(audit('subscription refused')).toEqual([
+      expect.objectContaining({ actor: 'ids', fields: ['securityAlerts'], errors: ['FORBIDDEN'] }),
+    ]);
     expect(audit('mutation')).toEqual([
       expect.objectContaining({ actor: 'ids', fields: ['raiseAlert'], ok: true, errors: [] }),
       expect.objectContaining({ actor: 'alice', fields: ['raiseAlert'], ok: false, errors: ['FORBIDDEN'] }),
     ]);
-    expect(audit('disconnected')).toEqual([expect.objectContaining({ actor: 'olga', code: 1005 })]);
+    expect(audit('disconnected')).toEqual([
+      expect.objectContaining({ actor: 'ids', code: 1005 }),
+      expect.objectContaining({ actor: 'olga', code: 1005 }),
+    ]);
   });
 
   it('never contains a token, a token fragment, or the secret', () => {

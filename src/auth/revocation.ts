@@ -30,24 +30,14 @@ export interface Revocations {
  * the revoked principal.
  */
 export function createRevocations(hub: Hub): Revocations {
-  type Entry = { principal: Principal; onRevoked: (reason: string) => void };
-  const bySession = new Map<string, Set<Entry>>();
-  const byUser = new Map<string, Set<Entry>>();
-  const add = (index: Map<string, Set<Entry>>, key: string, entry: Entry) => {
-    const set = index.get(key) ?? new Set();
-    set.add(entry);
-    index.set(key, set);
-    return () => {
-      set.delete(entry);
-      if (set.size === 0) index.delete(key);
-    };
-  };
+  const bySession = new Map<string, Set<Watch>>();
+  const byUser = new Map<string, Set<Watch>>();
   hub.listen(
     'sessionUpdates',
     (update) => {
       const sessionId = terminatedSessionOf(update);
       if (sessionId === null) return;
-      for (const entry of [...(bySession.get(sessionId) ?? [])]) entry.onRevoked('session terminated');
+      for (const watch of [...(bySession.get(sessionId) ?? [])]) watch.revoke('session terminated');
     },
     'late',
   );
@@ -56,33 +46,55 @@ export function createRevocations(hub: Hub): Revocations {
     (event) => {
       const userId = revokedUserOf(event);
       if (userId === null) return;
-      for (const entry of [...(byUser.get(userId) ?? [])]) {
-        if (tokenPredates(entry.principal, event)) entry.onRevoked('roles changed; sign in again');
+      for (const watch of [...(byUser.get(userId) ?? [])]) {
+        if (tokenPredates(watch.principal, event)) watch.revoke('roles changed; sign in again');
       }
     },
     'late',
   );
   return {
     watch(principal, onRevoked) {
-      let done = false;
-      const entry: Entry = {
-        principal,
-        onRevoked: (reason) => {
-          if (done) return;
-          done = true;
-          release();
-          onRevoked(reason);
-        },
-      };
-      const removals = [add(byUser, principal.sub, entry)];
-      if (principal.sessionId !== null) removals.push(add(bySession, principal.sessionId, entry));
-      const release = () => {
-        for (const remove of removals) remove();
-      };
-      return () => {
-        done = true;
-        release();
-      };
+      const watch = new Watch(principal, onRevoked, byUser, bySession);
+      return () => watch.release();
     },
   };
+}
+
+/** One watched principal, indexed by user and (when it has one) by session, until released or revoked. */
+class Watch {
+  private done = false;
+
+  constructor(
+    readonly principal: Principal,
+    private readonly onRevoked: (reason: string) => void,
+    private readonly byUser: Map<string, Set<Watch>>,
+    private readonly bySession: Map<string, Set<Watch>>,
+  ) {
+    add(byUser, principal.sub, this);
+    if (principal.sessionId !== null) add(bySession, principal.sessionId, this);
+  }
+
+  revoke(reason: string): void {
+    if (this.done) return;
+    this.release();
+    this.onRevoked(reason);
+  }
+
+  release(): void {
+    this.done = true;
+    remove(this.byUser, this.principal.sub, this);
+    if (this.principal.sessionId !== null) remove(this.bySession, this.principal.sessionId, this);
+  }
+}
+
+function add(index: Map<string, Set<Watch>>, key: string, watch: Watch): void {
+  const set = index.get(key);
+  if (set) set.add(watch);
+  else index.set(key, new Set([watch]));
+}
+
+function remove(index: Map<string, Set<Watch>>, key: string, watch: Watch): void {
+  const set = index.get(key);
+  if (!set?.delete(watch)) return;
+  if (set.size === 0) index.delete(key);
 }

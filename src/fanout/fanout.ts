@@ -2,16 +2,16 @@ import {
   type DocumentNode,
   type ExecutionResult,
   execute,
-  type GraphQLError,
   type GraphQLResolveInfo,
+  type GraphQLSchema,
   Kind,
 } from 'graphql';
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { Revocations } from '../auth/revocation.js';
-import { apiError } from '../errors.js';
+import { apiError, masked } from '../errors.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
-import { armEnds, pagesAfter, REPLAY_PAGE } from '../graphql/lifetime.js';
+import { pagesAfter, REPLAY_PAGE } from '../graphql/lifetime.js';
 import type { Hub } from '../hub.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
@@ -46,7 +46,7 @@ export interface FrameTarget {
 /** Live events held back while one member is still replaying. */
 const MAX_HELD_DURING_REPLAY = 10_000;
 
-class Member {
+class Member implements AsyncIterableIterator<never> {
   private readonly prefix: Buffer;
   readonly tracker;
   replaying = false;
@@ -68,6 +68,25 @@ class Member {
     // The operation id is the client's string: encoded once, as JSON, for every frame.
     this.prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
     this.tracker = positionTracker(after);
+  }
+
+  // The iterator graphql-js expects: it yields nothing, and ends when the member does.
+  [Symbol.asyncIterator](): AsyncIterableIterator<never> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<never>> {
+    return this.ended;
+  }
+
+  return(): Promise<IteratorResult<never>> {
+    this.end();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<never>> {
+    this.end();
+    return Promise.reject(error);
   }
 
   /** Registers something to release when the member ends. */
@@ -112,7 +131,12 @@ class Member {
 
 class Group<S extends Stream> {
   readonly members = new Set<Member>();
+  // What executing the operation needs, not the whole resolve info (which holds the field's path,
+  // root value and a fragments dictionary per subscriber).
   private readonly document: DocumentNode;
+  private readonly schema: GraphQLSchema;
+  private readonly variableValues: Record<string, unknown>;
+  private readonly operationName: string | undefined;
   /** See audienceKeyOf: null when the group is offered every event. */
   readonly audienceKey: string | null;
 
@@ -120,7 +144,7 @@ class Group<S extends Stream> {
     private readonly stream: S,
     private readonly principal: Principal,
     private readonly filter: StreamFilters[S] | null | undefined,
-    private readonly info: GraphQLResolveInfo,
+    info: GraphQLResolveInfo,
     private readonly context: unknown,
     private readonly metrics: Pick<Metrics, 'delivered'>,
     private readonly dispose: () => void,
@@ -129,6 +153,9 @@ class Group<S extends Stream> {
       kind: Kind.DOCUMENT,
       definitions: [info.operation, ...Object.values(info.fragments)],
     };
+    this.schema = info.schema;
+    this.variableValues = info.variableValues;
+    this.operationName = info.operation.name?.value;
     this.audienceKey = audienceKeyOf(principal, stream);
   }
 
@@ -143,19 +170,19 @@ class Group<S extends Stream> {
    */
   render(event: StreamPayloads[S]): Buffer {
     const result = execute({
-      schema: this.info.schema,
+      schema: this.schema,
       document: this.document,
       rootValue: event,
       contextValue: this.context,
-      variableValues: this.info.variableValues,
-      operationName: this.info.operation.name?.value,
+      variableValues: this.variableValues,
+      operationName: this.operationName,
     }) as ExecutionResult;
     // Event types resolve synchronously; a promise here would reorder deliveries.
     if (typeof (result as { then?: unknown }).then === 'function') {
       throw new Error('Subscription results must resolve synchronously to be shared');
     }
     const payload = JSON.stringify(
-      result.errors ? { ...result, errors: result.errors.map(maskError) } : result,
+      result.errors ? { ...result, errors: result.errors.map((error) => masked(error).toJSON()) } : result,
     );
     return Buffer.from(`${payload}}`);
   }
@@ -231,14 +258,6 @@ function offer<S extends Stream>(group: Group<S>, event: StreamPayloads[S]): voi
   }
 }
 
-/** Hides unexpected errors' messages, as Yoga does for the other transports. */
-function maskError(error: GraphQLError) {
-  const expected = error.originalError === undefined || error.originalError?.name === 'GraphQLError';
-  return expected
-    ? error.toJSON()
-    : { message: 'Unexpected error.', path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-}
-
 /** The registry of groups on one server. */
 export interface Fanout {
   /**
@@ -288,6 +307,11 @@ export function createFanout(
     return id;
   };
 
+  // On shutdown subscriptions complete, so clients reconnect elsewhere and resume: one hook for every member.
+  hub.onShutdown(() => {
+    for (const group of [...groups.values()]) for (const member of [...group.members]) member.end();
+  });
+
   return {
     async join({ stream, principal, filter, after, info, context, target }) {
       authorize(mayWatch(principal, stream), `Your roles give no access to ${stream}`);
@@ -320,7 +344,13 @@ export function createFanout(
       const member = new Member(target, after, (m) => joined.remove(m));
       member.replaying = after != null;
       joined.members.add(member);
-      member.hold(armEnds(hub, revocations, principal, (error) => member.end(error)));
+      // Expiry needs no timer per subscription: the socket closes (4403) at its token's expiry and
+      // graphql-ws then returns every running operation. Shutdown ends all members at once (below).
+      member.hold(
+        revocations.watch(principal, (reason) =>
+          member.end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`)),
+        ),
+      );
 
       if (after != null) {
         // Live events are held from now on; the first page is read here so a bad cursor fails the call.
@@ -334,19 +364,7 @@ export function createFanout(
         void replay(joined, member, stream, page).catch((error: unknown) => member.end(error));
       }
 
-      const iterator: AsyncIterableIterator<never> = {
-        [Symbol.asyncIterator]: () => iterator,
-        next: () => member.ended,
-        return: () => {
-          member.end();
-          return Promise.resolve({ done: true, value: undefined });
-        },
-        throw: (error?: unknown) => {
-          member.end();
-          return Promise.reject(error);
-        },
-      };
-      return iterator;
+      return member;
     },
     size: () => ({
       groups: groups.size,

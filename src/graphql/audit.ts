@@ -39,29 +39,43 @@ export function useAudit(logger: Logger): Plugin<RequestContext> {
     },
     onSubscribe({ args }) {
       const { fields } = fieldsOf(args.document, args.operationName);
-      const actor = (args.contextValue as RequestContext).principal?.sub ?? null;
+      const audit = subscriptionAudit(
+        logger,
+        (args.contextValue as RequestContext).principal?.sub ?? null,
+        fields,
+      );
       return {
         onSubscribeResult({ result }) {
           if ('errors' in result && result.errors?.length) {
-            logger.info(
-              {
-                audit: 'subscription refused',
-                actor,
-                fields,
-                errors: codesOf(result.errors as readonly GraphQLError[]),
-              },
-              'subscription refused',
-            );
+            audit.refused(result.errors as readonly GraphQLError[]);
             return;
           }
-          logger.info({ audit: 'subscription started', actor, fields }, 'subscription started');
-          return {
-            onEnd() {
-              logger.info({ audit: 'subscription ended', actor, fields }, 'subscription ended');
-            },
-          };
+          audit.started();
+          return { onEnd: () => audit.ended() };
         },
       };
+    },
+  };
+}
+
+/**
+ * A subscription's audit entries: refused (with its error codes), or started
+ * and later ended. The plugin writes them for subscriptions run through Yoga;
+ * the WebSocket transport for the fan-out ones it runs itself.
+ */
+export function subscriptionAudit(logger: Logger, actor: string | null, fields: string[]) {
+  return {
+    refused(errors: readonly GraphQLError[] | undefined) {
+      logger.info(
+        { audit: 'subscription refused', actor, fields, errors: codesOf(errors) },
+        'subscription refused',
+      );
+    },
+    started() {
+      logger.info({ audit: 'subscription started', actor, fields }, 'subscription started');
+    },
+    ended() {
+      logger.info({ audit: 'subscription ended', actor, fields }, 'subscription ended');
     },
   };
 }

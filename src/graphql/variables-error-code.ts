@@ -1,7 +1,8 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
-function tag(result: ExecutionResult): ExecutionResult {
+/** Tags the result's variable-coercion errors BAD_USER_INPUT (see useVariablesErrorCode). */
+export function tagVariableErrors(result: ExecutionResult): ExecutionResult {
   // Variable-coercion failures are the only results without a `data` key; field errors always have one.
   if ('data' in result || !result.errors) return result;
   for (const error of result.errors) {
@@ -18,10 +19,12 @@ function tag(result: ExecutionResult): ExecutionResult {
 export function useVariablesErrorCode(): Plugin {
   return {
     onExecute: () => ({
-      onExecuteDone: ({ result, setResult }) => void ('errors' in result && setResult(tag(result))),
+      onExecuteDone: ({ result, setResult }) =>
+        void ('errors' in result && setResult(tagVariableErrors(result))),
     }),
     onSubscribe: () => ({
-      onSubscribeResult: ({ result, setResult }) => void ('errors' in result && setResult(tag(result))),
+      onSubscribeResult: ({ result, setResult }) =>
+        void ('errors' in result && setResult(tagVariableErrors(result))),
     }),
   };
 }

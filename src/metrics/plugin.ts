@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { STREAMS, type Stream } from '../events/types.js';
+import { onceEnded } from '../util/once-ended.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** Where the Prometheus text is served. */
@@ -21,44 +22,6 @@ function bearerMatches(authorization: string | null, token: string): boolean {
   const given = Buffer.from(authorization ?? '');
   const expected = Buffer.from(`Bearer ${token}`);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/**
- * Calls `onEnd` once when the iterator finishes, however it does: done,
- * returned, thrown into, or failing (an ended-with-error subscription rejects
- * `next`, which Yoga's own onEnd hook does not see).
- */
-function onceEnded<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterableIterator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    onEnd();
-  };
-  const wrapped: AsyncIterableIterator<T> = {
-    [Symbol.asyncIterator]: () => wrapped,
-    next: () =>
-      iterator.next().then(
-        (result) => {
-          if (result.done) end();
-          return result;
-        },
-        (error: unknown) => {
-          end();
-          throw error;
-        },
-      ),
-    return: (value?: unknown) => {
-      end();
-      return iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T });
-    },
-    throw: (error?: unknown) => {
-      end();
-      return iterator.throw?.(error) ?? Promise.reject(error);
-    },
-  };
-  return wrapped;
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>

@@ -38,22 +38,32 @@ export function decodeCursor(value: string, field: string): Cursor | null {
  * event from the log (Redis pub/sub lags the log); comparing positions makes
  * the seam exact. A new epoch (the log started over) resets it.
  */
-export function positionTracker(after: string | null | undefined) {
-  const start = after == null ? null : decodeCursor(after, 'after');
-  let epoch = start?.epoch ?? null;
-  let seq = start?.seq ?? 0;
-  const advanceTo = (at: Position): boolean => {
-    if (at.epoch === epoch && at.seq <= seq) return false;
-    epoch = at.epoch;
-    seq = at.seq;
+export function positionTracker(after: string | null | undefined): PositionTracker {
+  return new PositionTracker(after == null ? null : decodeCursor(after, 'after'));
+}
+
+/** See positionTracker. */
+export class PositionTracker {
+  private epoch: string | null;
+  private seq: number;
+
+  constructor(start: { epoch: string; seq: number } | null) {
+    this.epoch = start?.epoch ?? null;
+    this.seq = start?.seq ?? 0;
+  }
+
+  /** True (and records it) for a position after the last one delivered. */
+  advanceTo(at: Position): boolean {
+    if (at.epoch === this.epoch && at.seq <= this.seq) return false;
+    this.epoch = at.epoch;
+    this.seq = at.seq;
     return true;
-  };
-  return {
-    /** True (and records it) for a position after the last one delivered. */
-    advanceTo,
-    /** The same for an event's cursor. */
-    advance: (cursor: string): boolean => advanceTo(positionOf(cursor)),
-  };
+  }
+
+  /** The same for an event's cursor. */
+  advance(cursor: string): boolean {
+    return this.advanceTo(positionOf(cursor));
+  }
 }
 
 /** Where an event sits in its log. */

@@ -67,6 +67,7 @@ export async function startServer(
   const transport = useWsTransport(wss, {
     app,
     hub,
+    fanout,
     revocations,
     verify,
     logger,

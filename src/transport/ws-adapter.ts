@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, type Server } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
@@ -36,12 +35,16 @@ export interface SocketLimits {
  */
 export type SendParts = (head: Buffer, tail: Buffer) => void | Promise<void>;
 
-/** What each connection's graphql-ws context carries in `extra`. */
+/**
+ * What each connection's graphql-ws context carries in `extra`: the socket,
+ * the peer's address (not the upgrade request, which would stay alive, headers
+ * and all, for as long as the socket does), and the connection, whose
+ * sendParts is fan-out's writer for this socket.
+ */
 export interface SocketExtra {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
-  /** Fan-out's writer for this socket. */
-  readonly sendParts: SendParts;
+  readonly ip: string | undefined;
+  readonly connection: Connection;
 }
 
 const TOO_SLOW = 'Too slow: reconnect and resume from your last cursor';
@@ -177,75 +180,113 @@ export function attachGraphQLWs<E extends SocketExtra>(
   limits: SocketLimits,
   metrics: Pick<Metrics, 'rateLimited'> = NO_METRICS,
 ): { dispose(): Promise<void> } {
-  wss.on('connection', (socket, request) => {
-    let tokens = limits.messagesPerMinute;
-    let refilledAt = Date.now();
-    const allowMessage = () => {
-      const now = Date.now();
-      tokens = Math.min(
-        limits.messagesPerMinute,
-        tokens + ((now - refilledAt) * limits.messagesPerMinute) / 60_000,
-      );
-      refilledAt = now;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    };
-
-    let alive = true;
-    socket.on('pong', () => {
-      alive = true;
-    });
-    const heartbeat = setInterval(() => {
-      if (!alive) return socket.terminate();
-      alive = false;
+  // One heartbeat for every socket: a socket still in `awaitingPong` at the next beat is terminated.
+  const awaitingPong = new WeakSet<WebSocket>();
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (awaitingPong.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      awaitingPong.add(socket);
       socket.ping();
-    }, limits.heartbeatIntervalMs);
+    }
+  }, limits.heartbeatIntervalMs);
+  heartbeat.unref();
+  const onPong = function (this: WebSocket) {
+    awaitingPong.delete(this);
+  };
 
+  wss.on('connection', (socket, request) => {
+    socket.on('pong', onPong);
     // ws reports protocol violations (e.g. an oversized frame, closed with 1009) as errors after closing.
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     // The upgraded request's socket is the TCP connection ws writes to.
-    const raw = request.socket;
-    const sendParts: SendParts = (head, tail) => sendCapped(socket, raw, limits, head, tail);
-
+    const connection = new Connection(socket, request.socket, limits, metrics);
     const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (message: string) => sendCapped(socket, raw, limits, message),
-        close: (code?: number, reason?: string) => closeSocket(socket, code ?? 1000, reason ?? ''),
-        onMessage: (handle: (data: string) => Promise<void>) => {
-          socket.on('message', (data: RawData, isBinary: boolean) => {
-            if (socket.readyState !== socket.OPEN) return;
-            if (!allowMessage()) {
-              metrics.rateLimited('messages');
-              closeSocket(socket, CLOSE.tooManyRequests, 'Too many messages');
-              return;
-            }
-            if (isBinary) {
-              closeSocket(socket, CloseCode.BadRequest, 'Binary messages are not accepted');
-              return;
-            }
-            handle(String(data)).catch((error: unknown) => {
-              console.error('graphql-ws message handling failed', error);
-              closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
-            });
-          });
-        },
-      },
+      connection,
       // E adds only what the server's hooks fill in later (optional fields).
-      { socket, request, sendParts } as E,
+      { socket, ip: request.socket.remoteAddress, connection } as E,
     );
-
     socket.once('close', (code, reason) => {
-      clearInterval(heartbeat);
       void closed(code, reason.toString());
     });
   });
 
   return {
     async dispose() {
+      clearInterval(heartbeat);
       for (const socket of wss.clients) closeSocket(socket, CLOSE.goingAway, 'Server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+const ignore = () => {};
+
+/**
+ * graphql-ws's view of one socket, with the connection's message rate limit
+ * (a token bucket) and fan-out's writer. A class, so that what each connection
+ * holds is its fields and not a set of closures.
+ */
+export class Connection {
+  readonly protocol: string;
+  private tokens: number;
+  private refilledAt = Date.now();
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly raw: Duplex,
+    private readonly limits: SocketLimits,
+    private readonly metrics: Pick<Metrics, 'rateLimited'>,
+  ) {
+    this.protocol = socket.protocol;
+    this.tokens = limits.messagesPerMinute;
+  }
+
+  send(message: string): void | Promise<void> {
+    return sendCapped(this.socket, this.raw, this.limits, message);
+  }
+
+  /** Fan-out's writer (see SendParts). */
+  sendParts(head: Buffer, tail: Buffer): void | Promise<void> {
+    return sendCapped(this.socket, this.raw, this.limits, head, tail);
+  }
+
+  close(code?: number, reason?: string): void {
+    closeSocket(this.socket, code ?? 1000, reason ?? '');
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    const socket = this.socket;
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (!this.allowMessage()) {
+        this.metrics.rateLimited('messages');
+        closeSocket(socket, CLOSE.tooManyRequests, 'Too many messages');
+        return;
+      }
+      if (isBinary) {
+        closeSocket(socket, CloseCode.BadRequest, 'Binary messages are not accepted');
+        return;
+      }
+      handle(String(data)).catch((error: unknown) => {
+        console.error('graphql-ws message handling failed', error);
+        closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
+      });
+    });
+  }
+
+  private allowMessage(): boolean {
+    const { messagesPerMinute } = this.limits;
+    const now = Date.now();
+    this.tokens = Math.min(
+      messagesPerMinute,
+      this.tokens + ((now - this.refilledAt) * messagesPerMinute) / 60_000,
+    );
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }

@@ -1,16 +1,30 @@
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
-import { apiError } from '../errors.js';
+import { apiError, masked } from '../errors.js';
+import type { Stream } from '../events/types.js';
+import type { Fanout } from '../fanout/fanout.js';
+import { subscriptionAudit } from '../graphql/audit.js';
+import type { RequestContext } from '../graphql/context.js';
+import { tagVariableErrors } from '../graphql/variables-error-code.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { subscribedStream } from '../metrics/plugin.js';
 import { at } from '../util/at.js';
+import { onceEnded } from '../util/once-ended.js';
 import type { App } from './http.js';
-import { attachGraphQLWs, CLOSE, closeSocket, type SocketExtra, type SocketLimits } from './ws-adapter.js';
+import {
+  attachGraphQLWs,
+  CLOSE,
+  type Connection,
+  closeSocket,
+  type SocketExtra,
+  type SocketLimits,
+} from './ws-adapter.js';
 
 /** Per-socket state: the socket and request, plus what authentication established. */
 type Extra = SocketExtra & {
@@ -28,10 +42,44 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
+/**
+ * A fan-out subscription runs without envelop's subscribe: its root field's
+ * resolver joins a group and returns an iterator that yields nothing, so the
+ * layers envelop and graphql-js wrap around it (one per plugin hook, plus the
+ * result mapping) would be held per subscriber for nothing. What those plugins
+ * do for a subscription is done here, with their own functions: the audit
+ * entries (subscriptionAudit), the metrics count, BAD_USER_INPUT on variable
+ * errors (tagVariableErrors) and masking of unexpected errors (masked). Parsing
+ * and validation (with the query limits) still run through the envelope.
+ */
+const LEAN = Symbol('lean fan-out subscription');
+interface LeanRoot {
+  [LEAN]: { stream: Stream; audit: ReturnType<typeof subscriptionAudit> };
+}
+
+/** A refused fan-out subscription's errors, coded and masked as Yoga's plugins would. */
+function refusal(result: ExecutionResult): ExecutionResult {
+  const tagged = tagVariableErrors(result);
+  return { ...tagged, errors: tagged.errors?.map(masked) };
+}
+
+/** Where a WebSocket operation's frames go (see FrameTarget). */
+class SocketFrames {
+  constructor(
+    readonly id: string,
+    private readonly connection: Connection,
+  ) {}
+
+  write(head: Buffer, tail: Buffer): void | Promise<void> {
+    return this.connection.sendParts(head, tail);
+  }
+}
+
 /** Options of the WebSocket transport. */
 export interface WsTransportOptions {
   app: App;
   hub: Hub;
+  fanout: Fanout;
   revocations: Revocations;
   verify: TokenVerifier;
   logger: Logger;
@@ -64,16 +112,32 @@ const forbiddenReason = (reason: string) => `Forbidden: ${reason}`.slice(0, 123)
  * expires, its session is terminated or its user's rights are revoked.
  */
 export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions) {
-  const { app, hub, revocations, verify, limits, logger, metrics } = options;
+  const { app, hub, fanout, revocations, verify, limits, logger, metrics } = options;
   const socketsPerUser = new Map<string, number>();
 
   const server = makeServer<ConnectionParams, Extra>({
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-    subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+    subscribe: async (args) => {
+      const lean = (args.rootValue as Partial<LeanRoot>)[LEAN];
+      if (!lean) return (args.rootValue as EnvelopedRoot).subscribe(args) as never;
+      const { stream, audit } = lean;
+      const result = await createSourceEventStream(args);
+      if (!(Symbol.asyncIterator in result)) {
+        const refused = refusal(result);
+        audit.refused(refused.errors);
+        return refused as never;
+      }
+      audit.started();
+      metrics.subscriptionStarted(stream);
+      return onceEnded(result, () => {
+        audit.ended();
+        metrics.subscriptionEnded(stream);
+      }) as never;
+    },
     onConnect: async (ctx: WsContext<ConnectionParams, Extra>) => {
       const { socket } = ctx.extra;
       // graphql-ws would close with a bare "Forbidden"; closing first with the reason wins.
-      const ip = ctx.extra.request.socket.remoteAddress;
+      const ip = ctx.extra.ip;
       const refuse = (reason: string) => {
         logger.warn({ audit: 'auth failed', transport: 'ws', reason, ip }, 'auth failed');
         metrics.authFailure('ws');
@@ -81,6 +145,8 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         return false;
       };
       const result = await verify(ctx.connectionParams?.authorization);
+      // graphql-ws keeps the connection_init payload for the socket's life; the token need not stay with it.
+      if (ctx.connectionParams) delete (ctx.connectionParams as ConnectionParams).authorization;
       // The client may have left while its token was checked: arm nothing for a closed socket.
       if (socket.readyState !== socket.OPEN) return false;
       if (!result.ok) return refuse(result.reason);
@@ -143,7 +209,6 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       }
       const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({
         ...ctx,
-        req: ctx.extra.request,
         socket: ctx.extra.socket,
         params: payload,
         socketPrincipal: ctx.extra.principal,
@@ -162,9 +227,32 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         errors = [error as GraphQLError];
       }
       if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-      const contextValue = await contextFactory();
       // Subscriptions write their frames themselves, shared with their group (see src/fanout).
-      contextValue.frames = { id, write: ctx.extra.sendParts };
+      const frames = new SocketFrames(id, ctx.extra.connection);
+      const stream = subscribedStream(document, payload.operationName);
+      if (stream !== null) {
+        const root: LeanRoot = {
+          [LEAN]: { stream, audit: subscriptionAudit(logger, ctx.extra.principal?.sub ?? null, [stream]) },
+        };
+        // All a subscription's resolver reads (see live in src/graphql/resolvers.ts); event types read no context.
+        const contextValue: RequestContext = {
+          principal: ctx.extra.principal ?? null,
+          hub,
+          revocations,
+          fanout,
+          frames,
+        };
+        return {
+          schema,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue,
+          rootValue: root,
+        };
+      }
+      const contextValue = await contextFactory();
+      contextValue.frames = frames;
       return {
         schema,
         operationName: payload.operationName ?? null,
