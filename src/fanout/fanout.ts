@@ -5,10 +5,11 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
   Kind,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { authorize } from '../auth/guard.js';
 import type { Principal } from '../auth/principal.js';
-import type { Revocations } from '../auth/revocation.js';
+import type { Revocable, Revocations } from '../auth/revocation.js';
 import { apiError, masked } from '../errors.js';
 import type { Stream, StreamPayloads } from '../events/types.js';
 import { pagesAfter, REPLAY_PAGE } from '../graphql/lifetime.js';
@@ -17,6 +18,7 @@ import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { matchesFilter, type StreamFilters } from '../policy/filters.js';
 import { audienceKeyOf, audienceOf, canSee, mayWatch, scopeKeyOf } from '../policy/scope.js';
 import { type Position, positionOf, positionTracker } from '../store/cursor.js';
+import { itemsOf, type OneOrSet, sizeOf, withItem, withoutItem } from '../util/one-or-set.js';
 
 /**
  * Shared execution for WebSocket subscriptions: subscribers that share the
@@ -46,11 +48,30 @@ export interface FrameTarget {
 /** Live events held back while one member is still replaying. */
 const MAX_HELD_DURING_REPLAY = 10_000;
 
-class Member implements AsyncIterableIterator<never> {
+/** Told once when a member ends, however it does (see Joined.whenEnded). */
+export interface EndListener {
+  ended(): void;
+}
+
+/**
+ * The iterator fanout.join returns. whenEnded lets the transport count and
+ * audit the subscription's end without wrapping the iterator (a wrapper, its
+ * promise chain and its closures would be held per subscriber).
+ */
+export interface Joined extends AsyncIterableIterator<never> {
+  /** Calls `listener.ended()` once the member ends, at once if it has. */
+  whenEnded(listener: EndListener): void;
+}
+
+/** True for the iterator fanout.join returned. */
+export const isJoined = (value: object): value is Joined => value instanceof Member;
+
+class Member implements Joined, Revocable {
   private readonly prefix: Buffer;
   readonly tracker;
   replaying = false;
-  held: { position: Position; payload: Buffer }[] = [];
+  /** Live events held back during the replay; allocated only when some arrive then. */
+  held: { position: Position; payload: Buffer }[] | null = null;
   private finish!: (result: IteratorResult<never>) => void;
   private fail!: (error: unknown) => void;
   readonly ended = new Promise<IteratorResult<never>>((resolve, reject) => {
@@ -58,12 +79,14 @@ class Member implements AsyncIterableIterator<never> {
     this.fail = reject;
   });
   private done = false;
-  private readonly releases: (() => void)[] = [];
+  /** The member's revocation watch (set by join), released when it ends. */
+  watch: { release(): void } | null = null;
+  private listener: EndListener | null = null;
 
   constructor(
     readonly target: FrameTarget,
     after: string | null | undefined,
-    private readonly leave: (member: Member) => void,
+    private readonly group: { remove(member: Member): void },
   ) {
     // The operation id is the client's string: encoded once, as JSON, for every frame.
     this.prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
@@ -89,9 +112,14 @@ class Member implements AsyncIterableIterator<never> {
     return Promise.reject(error);
   }
 
-  /** Registers something to release when the member ends. */
-  hold(release: () => void): void {
-    this.releases.push(release);
+  whenEnded(listener: EndListener): void {
+    if (this.done) listener.ended();
+    else this.listener = listener;
+  }
+
+  /** Its principal's session was terminated or its rights revoked. */
+  revoked(reason: string): void {
+    this.end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`));
   }
 
   /** Sends one rendered payload if it is after what this member has already seen. */
@@ -103,6 +131,7 @@ class Member implements AsyncIterableIterator<never> {
   /** A live event from the group. */
   live(position: Position, payload: Buffer): void {
     if (this.replaying) {
+      this.held ??= [];
       if (this.held.length >= MAX_HELD_DURING_REPLAY) {
         this.end(
           apiError(
@@ -122,15 +151,28 @@ class Member implements AsyncIterableIterator<never> {
   end(error?: unknown): void {
     if (this.done) return;
     this.done = true;
-    for (const release of this.releases) release();
-    this.leave(this);
+    this.watch?.release();
+    this.group.remove(this);
+    this.listener?.ended();
     if (error === undefined) this.finish({ done: true, value: undefined });
     else this.fail(error);
   }
 }
 
+/** The document a group executes, one per operation node (Yoga caches parsed documents) rather than per group. */
+const documents = new WeakMap<OperationDefinitionNode, DocumentNode>();
+
+function documentOf(info: GraphQLResolveInfo): DocumentNode {
+  let document = documents.get(info.operation);
+  if (!document) {
+    document = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
+    documents.set(info.operation, document);
+  }
+  return document;
+}
+
 class Group<S extends Stream> {
-  readonly members = new Set<Member>();
+  members: OneOrSet<Member> | undefined = undefined;
   // What executing the operation needs, not the whole resolve info (which holds the field's path,
   // root value and a fragments dictionary per subscriber).
   private readonly document: DocumentNode;
@@ -147,12 +189,12 @@ class Group<S extends Stream> {
     info: GraphQLResolveInfo,
     private readonly context: unknown,
     private readonly metrics: Pick<Metrics, 'delivered'>,
-    private readonly dispose: () => void,
+    // Where the group is registered, to leave when its last member does (fields, not a closure).
+    private readonly key: string,
+    private readonly groups: Map<string, Group<Stream>>,
+    private readonly router: Router<S>,
   ) {
-    this.document = {
-      kind: Kind.DOCUMENT,
-      definitions: [info.operation, ...Object.values(info.fragments)],
-    };
+    this.document = documentOf(info);
     this.schema = info.schema;
     this.variableValues = info.variableValues;
     this.operationName = info.operation.name?.value;
@@ -191,13 +233,20 @@ class Group<S extends Stream> {
     if (!this.admits(event)) return;
     const payload = this.render(event);
     const position = positionOf(event.cursor);
-    for (const member of this.members) member.live(position, payload);
-    this.metrics.delivered(this.stream, Date.now() - Date.parse(event.createdAt), this.members.size);
+    for (const member of itemsOf(this.members)) member.live(position, payload);
+    this.metrics.delivered(this.stream, Date.now() - Date.parse(event.createdAt), sizeOf(this.members));
+  }
+
+  add(member: Member): void {
+    this.members = withItem(this.members, member);
   }
 
   remove(member: Member): void {
-    this.members.delete(member);
-    if (this.members.size === 0) this.dispose();
+    this.members = withoutItem(this.members, member);
+    if (this.members === undefined) {
+      this.groups.delete(this.key);
+      this.router.remove(this);
+    }
   }
 }
 
@@ -205,8 +254,8 @@ class Group<S extends Stream> {
 class Router<S extends Stream> {
   /** Groups offered every event (their scope reaches beyond their own audience). */
   private readonly broad = new Set<Group<S>>();
-  /** Audience-bound groups by audience key: offered the events about that user. */
-  private readonly byAudience = new Map<string, Set<Group<S>>>();
+  /** Audience-bound groups by audience key: offered the events about that user (mostly one group). */
+  private readonly byAudience = new Map<string, OneOrSet<Group<S>>>();
   private size = 0;
   private unlisten: (() => void) | null = null;
 
@@ -218,11 +267,7 @@ class Router<S extends Stream> {
   add(group: Group<S>): void {
     const key = group.audienceKey;
     if (key === null) this.broad.add(group);
-    else {
-      const groups = this.byAudience.get(key);
-      if (groups) groups.add(group);
-      else this.byAudience.set(key, new Set([group]));
-    }
+    else this.byAudience.set(key, withItem(this.byAudience.get(key), group));
     if (this.size++ === 0) this.unlisten = this.hub.listen(this.stream, (event) => this.route(event));
   }
 
@@ -230,9 +275,9 @@ class Router<S extends Stream> {
     const key = group.audienceKey;
     if (key === null) this.broad.delete(group);
     else {
-      const groups = this.byAudience.get(key);
-      groups?.delete(group);
-      if (groups?.size === 0) this.byAudience.delete(key);
+      const groups = withoutItem(this.byAudience.get(key), group);
+      if (groups) this.byAudience.set(key, groups);
+      else this.byAudience.delete(key);
     }
     if (--this.size === 0) {
       this.unlisten?.();
@@ -243,8 +288,7 @@ class Router<S extends Stream> {
   private route(event: StreamPayloads[S]): void {
     for (const group of this.broad) offer(group, event);
     for (const id of audienceOf(this.stream, event)) {
-      const groups = this.byAudience.get(id);
-      if (groups) for (const group of groups) offer(group, event);
+      for (const group of itemsOf(this.byAudience.get(id))) offer(group, event);
     }
   }
 }
@@ -274,7 +318,7 @@ export interface Fanout {
     info: GraphQLResolveInfo;
     context: unknown;
     target: FrameTarget;
-  }): Promise<AsyncIterableIterator<never>>;
+  }): Promise<Joined>;
   /** Groups and members, for tests and metrics. */
   size(): { groups: number; members: number };
 }
@@ -309,7 +353,7 @@ export function createFanout(
 
   // On shutdown subscriptions complete, so clients reconnect elsewhere and resume: one hook for every member.
   hub.onShutdown(() => {
-    for (const group of [...groups.values()]) for (const member of [...group.members]) member.end();
+    for (const group of [...groups.values()]) for (const member of [...itemsOf(group.members)]) member.end();
   });
 
   return {
@@ -324,33 +368,17 @@ export function createFanout(
       let group = groups.get(key) as Group<typeof stream> | undefined;
       if (!group) {
         const router = routerOf(stream);
-        const created: Group<typeof stream> = new Group(
-          stream,
-          principal,
-          filter,
-          info,
-          context,
-          metrics,
-          () => {
-            groups.delete(key);
-            router.remove(created);
-          },
-        );
-        group = created;
-        groups.set(key, created as unknown as Group<Stream>);
-        router.add(created);
+        group = new Group(stream, principal, filter, info, context, metrics, key, groups, router);
+        groups.set(key, group as unknown as Group<Stream>);
+        router.add(group);
       }
       const joined = group;
-      const member = new Member(target, after, (m) => joined.remove(m));
+      const member = new Member(target, after, joined);
       member.replaying = after != null;
-      joined.members.add(member);
+      joined.add(member);
       // Expiry needs no timer per subscription: the socket closes (4403) at its token's expiry and
-      // graphql-ws then returns every running operation. Shutdown ends all members at once (below).
-      member.hold(
-        revocations.watch(principal, (reason) =>
-          member.end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`)),
-        ),
-      );
+      // graphql-ws then returns every running operation. Shutdown ends all members at once (above).
+      member.watch = revocations.watch(principal, member);
 
       if (after != null) {
         // Live events are held from now on; the first page is read here so a bad cursor fails the call.
@@ -368,7 +396,7 @@ export function createFanout(
     },
     size: () => ({
       groups: groups.size,
-      members: [...groups.values()].reduce((sum, g) => sum + g.members.size, 0),
+      members: [...groups.values()].reduce((sum, g) => sum + sizeOf(g.members), 0),
     }),
   };
 
@@ -386,8 +414,8 @@ export function createFanout(
       } else member.tracker.advance(event.cursor);
     }
     // The seam: live events that arrived meanwhile, minus what the replay sent (the tracker skips those).
-    const held = member.held;
-    member.held = [];
+    const held = member.held ?? [];
+    member.held = null;
     member.replaying = false;
     for (const { position, payload } of held) void member.send(position, payload);
   }

@@ -39,7 +39,7 @@ export function useAudit(logger: Logger): Plugin<RequestContext> {
     },
     onSubscribe({ args }) {
       const { fields } = fieldsOf(args.document, args.operationName);
-      const audit = subscriptionAudit(
+      const audit = new SubscriptionAudit(
         logger,
         (args.contextValue as RequestContext).principal?.sub ?? null,
         fields,
@@ -61,21 +61,31 @@ export function useAudit(logger: Logger): Plugin<RequestContext> {
 /**
  * A subscription's audit entries: refused (with its error codes), or started
  * and later ended. The plugin writes them for subscriptions run through Yoga;
- * the WebSocket transport for the fan-out ones it runs itself.
+ * the WebSocket transport for the fan-out ones it runs itself, and holds one
+ * per subscriber: a class, so fields rather than three closures.
  */
-export function subscriptionAudit(logger: Logger, actor: string | null, fields: string[]) {
-  return {
-    refused(errors: readonly GraphQLError[] | undefined) {
-      logger.info(
-        { audit: 'subscription refused', actor, fields, errors: codesOf(errors) },
-        'subscription refused',
-      );
-    },
-    started() {
-      logger.info({ audit: 'subscription started', actor, fields }, 'subscription started');
-    },
-    ended() {
-      logger.info({ audit: 'subscription ended', actor, fields }, 'subscription ended');
-    },
-  };
+export class SubscriptionAudit {
+  constructor(
+    private readonly logger: Logger,
+    private readonly actor: string | null,
+    private readonly fields: readonly string[],
+  ) {}
+
+  refused(errors: readonly GraphQLError[] | undefined): void {
+    const { actor, fields } = this;
+    this.logger.info(
+      { audit: 'subscription refused', actor, fields, errors: codesOf(errors) },
+      'subscription refused',
+    );
+  }
+
+  started(): void {
+    const { actor, fields } = this;
+    this.logger.info({ audit: 'subscription started', actor, fields }, 'subscription started');
+  }
+
+  ended(): void {
+    const { actor, fields } = this;
+    this.logger.info({ audit: 'subscription ended', actor, fields }, 'subscription ended');
+  }
 }

@@ -25,16 +25,18 @@ export function armEnds(
   principal: Principal,
   end: (error?: unknown) => void,
 ): () => void {
-  const releases = [
-    revocations.watch(principal, (reason) => end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`))),
-    at(principal.exp * 1000, () =>
-      end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
-    ),
-    // On shutdown subscriptions complete, so clients reconnect elsewhere and resume.
-    hub.onShutdown(() => end()),
-  ];
+  const watch = revocations.watch(principal, {
+    revoked: (reason) => end(apiError('UNAUTHENTICATED', `Unauthenticated: ${reason}`)),
+  });
+  const cancelExpiry = at(principal.exp * 1000, () =>
+    end(apiError('UNAUTHENTICATED', 'Token expired; subscribe again with a fresh token')),
+  );
+  // On shutdown subscriptions complete, so clients reconnect elsewhere and resume.
+  const unhook = hub.onShutdown(() => end());
   return () => {
-    for (const release of releases) release();
+    watch.release();
+    cancelExpiry();
+    unhook();
   };
 }
 

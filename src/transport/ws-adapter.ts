@@ -49,6 +49,14 @@ export interface SocketExtra {
 
 const TOO_SLOW = 'Too slow: reconnect and resume from your last cursor';
 
+/**
+ * How long a connection may wait before its `connection_init` (graphql-ws's
+ * default). The adapter times it, not graphql-ws (whose makeServer must be
+ * given `connectionInitWaitTimeout: 0`): graphql-ws keeps its timer referenced,
+ * cleared, for the socket's life; this one is dropped once init arrives.
+ */
+export const CONNECTION_INIT_WAIT_MS = 3_000;
+
 // A closing socket whose peer does not answer the close handshake is destroyed after this long.
 const CLOSE_GRACE_MS = 2000;
 
@@ -203,14 +211,13 @@ export function attachGraphQLWs<E extends SocketExtra>(
     socket.on('error', ignore);
     // The upgraded request's socket is the TCP connection ws writes to.
     const connection = new Connection(socket, request.socket, limits, metrics);
-    const closed = server.opened(
+    connection.whenClosed = server.opened(
       connection,
       // E adds only what the server's hooks fill in later (optional fields).
       { socket, ip: request.socket.remoteAddress, connection } as E,
     );
-    socket.once('close', (code, reason) => {
-      void closed(code, reason.toString());
-    });
+    // ws emits 'close' once; `on` spares the per-socket wrapper `once` adds.
+    socket.on('close', onClose);
   });
 
   return {
@@ -225,6 +232,21 @@ export function attachGraphQLWs<E extends SocketExtra>(
 const ignore = () => {};
 
 /**
+ * Each socket's Connection, for the 'message' and 'close' listeners all
+ * sockets share (ws calls them with the socket as `this`): a closure and its
+ * scope per socket and event would cost about 100 bytes each.
+ */
+const connections = new WeakMap<WebSocket, Connection>();
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connections.get(this)?.received(data, isBinary);
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  connections.get(this)?.closed(code, reason.toString());
+}
+
+/**
  * graphql-ws's view of one socket, with the connection's message rate limit
  * (a token bucket) and fan-out's writer. A class, so that what each connection
  * holds is its fields and not a set of closures.
@@ -233,6 +255,10 @@ export class Connection {
   readonly protocol: string;
   private tokens: number;
   private refilledAt = Date.now();
+  private initWait: NodeJS.Timeout | null;
+  private handle: ((data: string) => Promise<void>) | null = null;
+  /** What graphql-ws runs when the socket closes (the function `opened` returned). */
+  whenClosed: ((code: number, reason: string) => Promise<void>) | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -242,6 +268,17 @@ export class Connection {
   ) {
     this.protocol = socket.protocol;
     this.tokens = limits.messagesPerMinute;
+    connections.set(socket, this);
+    this.initWait = setTimeout(
+      () => this.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout'),
+      CONNECTION_INIT_WAIT_MS,
+    );
+  }
+
+  /** The client sent `connection_init` (or left): stops the wait for it (see CONNECTION_INIT_WAIT_MS). */
+  initialised(): void {
+    if (this.initWait) clearTimeout(this.initWait);
+    this.initWait = null;
   }
 
   send(message: string): void | Promise<void> {
@@ -258,23 +295,33 @@ export class Connection {
   }
 
   onMessage(handle: (data: string) => Promise<void>): void {
-    const socket = this.socket;
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (!this.allowMessage()) {
-        this.metrics.rateLimited('messages');
-        closeSocket(socket, CLOSE.tooManyRequests, 'Too many messages');
-        return;
-      }
-      if (isBinary) {
-        closeSocket(socket, CloseCode.BadRequest, 'Binary messages are not accepted');
-        return;
-      }
-      handle(String(data)).catch((error: unknown) => {
-        console.error('graphql-ws message handling failed', error);
-        closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
-      });
+    this.handle = handle;
+    this.socket.on('message', onMessage);
+  }
+
+  /** A message from the peer (see onMessage). */
+  received(data: RawData, isBinary: boolean): void {
+    const { socket, handle } = this;
+    if (socket.readyState !== socket.OPEN || !handle) return;
+    if (!this.allowMessage()) {
+      this.metrics.rateLimited('messages');
+      closeSocket(socket, CLOSE.tooManyRequests, 'Too many messages');
+      return;
+    }
+    if (isBinary) {
+      closeSocket(socket, CloseCode.BadRequest, 'Binary messages are not accepted');
+      return;
+    }
+    handle(String(data)).catch((error: unknown) => {
+      console.error('graphql-ws message handling failed', error);
+      closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
     });
+  }
+
+  /** The socket closed: graphql-ws ends its operations. */
+  closed(code: number, reason: string): void {
+    this.initialised();
+    void this.whenClosed?.(code, reason);
   }
 
   private allowMessage(): boolean {

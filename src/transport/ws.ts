@@ -1,20 +1,20 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import type { Logger } from 'pino';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
-import { type Revocations, revocationReason } from '../auth/revocation.js';
+import { type Revocable, type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import { apiError, masked } from '../errors.js';
 import type { Stream } from '../events/types.js';
-import type { Fanout } from '../fanout/fanout.js';
-import { subscriptionAudit } from '../graphql/audit.js';
+import { type EndListener, type Fanout, isJoined } from '../fanout/fanout.js';
+import { SubscriptionAudit } from '../graphql/audit.js';
 import type { RequestContext } from '../graphql/context.js';
 import { tagVariableErrors } from '../graphql/variables-error-code.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { subscribedStream } from '../metrics/plugin.js';
-import { at } from '../util/at.js';
+import { Deadlines, type Due } from '../util/deadlines.js';
 import { onceEnded } from '../util/once-ended.js';
 import type { App } from './http.js';
 import {
@@ -26,12 +26,8 @@ import {
   type SocketLimits,
 } from './ws-adapter.js';
 
-/** Per-socket state: the socket and request, plus what authentication established. */
-type Extra = SocketExtra & {
-  principal?: Principal;
-  /** Releases the expiry timer and the revocation watch. */
-  release?: () => void;
-};
+/** Per-socket state: the socket and its peer's address, plus what authentication established. */
+type Extra = SocketExtra & { session?: SocketSession };
 
 /** The `connection_init` payload clients send: `{ "authorization": "Bearer <jwt>" }`. */
 type ConnectionParams = { authorization?: unknown };
@@ -52,15 +48,69 @@ interface EnvelopedRoot {
  * errors (tagVariableErrors) and masking of unexpected errors (masked). Parsing
  * and validation (with the query limits) still run through the envelope.
  */
-const LEAN = Symbol('lean fan-out subscription');
-interface LeanRoot {
-  [LEAN]: { stream: Stream; audit: ReturnType<typeof subscriptionAudit> };
+class LeanSubscription implements EndListener {
+  constructor(
+    readonly stream: Stream,
+    readonly audit: SubscriptionAudit,
+    private readonly metrics: Pick<Metrics, 'subscriptionEnded'>,
+  ) {}
+
+  ended(): void {
+    this.audit.ended();
+    this.metrics.subscriptionEnded(this.stream);
+  }
 }
 
 /** A refused fan-out subscription's errors, coded and masked as Yoga's plugins would. */
 function refusal(result: ExecutionResult): ExecutionResult {
   const tagged = tagVariableErrors(result);
   return { ...tagged, errors: tagged.errors?.map(masked) };
+}
+
+/**
+ * One authenticated socket: closed (4403) at its token's expiry (one timer for
+ * all sockets: see Deadlines) or when its session or rights are revoked;
+ * released when it closes. A class, as one is held per socket: fields, not closures.
+ */
+class SocketSession implements Revocable, Due {
+  readonly dueAt: number;
+  slot = -1;
+  private readonly watch: { release(): void };
+
+  constructor(
+    readonly principal: Principal,
+    private readonly socket: WebSocket,
+    revocations: Revocations,
+    private readonly expiries: Deadlines<SocketSession>,
+    private readonly socketsPerUser: Map<string, number>,
+  ) {
+    this.dueAt = principal.exp * 1000;
+    expiries.add(this);
+    this.watch = revocations.watch(principal, this);
+  }
+
+  /** Its token expired. */
+  due(): void {
+    this.close('token expired');
+  }
+
+  revoked(reason: string): void {
+    // After this tick's deliveries, so a subscriber still gets the revoking event's own frame first.
+    setImmediate(() => this.close(reason));
+  }
+
+  private close(reason: string): void {
+    closeSocket(this.socket, CloseCode.Forbidden, forbiddenReason(reason));
+  }
+
+  release(): void {
+    this.expiries.delete(this);
+    this.watch.release();
+    const { sub } = this.principal;
+    const left = (this.socketsPerUser.get(sub) ?? 1) - 1;
+    if (left > 0) this.socketsPerUser.set(sub, left);
+    else this.socketsPerUser.delete(sub);
+  }
 }
 
 /** Where a WebSocket operation's frames go (see FrameTarget). */
@@ -73,6 +123,38 @@ class SocketFrames {
   write(head: Buffer, tail: Buffer): void | Promise<void> {
     return this.connection.sendParts(head, tail);
   }
+}
+
+/**
+ * One copy of each query text that subscribers send. graphql-ws holds an
+ * operation's subscribe message, query text included, for the operation's
+ * life; clients mostly send the same few queries, so each subscriber's payload
+ * is given the shared copy. Bounded: short texts only, the oldest forgotten first.
+ */
+class QueryTexts {
+  private static readonly MAX_TEXTS = 256;
+  private static readonly MAX_LENGTH = 4096;
+  private readonly texts = new Map<string, string>();
+
+  intern(text: string): string {
+    if (text.length > QueryTexts.MAX_LENGTH) return text;
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size >= QueryTexts.MAX_TEXTS) this.texts.delete(this.texts.keys().next().value as string);
+    this.texts.set(text, text);
+    return text;
+  }
+}
+
+// A fan-out subscription's audited `fields`: one array per stream, not one per subscriber.
+const streamFields = new Map<Stream, readonly string[]>();
+function fieldsOf(stream: Stream): readonly string[] {
+  let fields = streamFields.get(stream);
+  if (!fields) {
+    fields = [stream];
+    streamFields.set(stream, fields);
+  }
+  return fields;
 }
 
 /** Options of the WebSocket transport. */
@@ -114,12 +196,15 @@ const forbiddenReason = (reason: string) => `Forbidden: ${reason}`.slice(0, 123)
 export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions) {
   const { app, hub, fanout, revocations, verify, limits, logger, metrics } = options;
   const socketsPerUser = new Map<string, number>();
+  const queryTexts = new QueryTexts();
+  const expiries = new Deadlines<SocketSession>();
 
   const server = makeServer<ConnectionParams, Extra>({
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
     subscribe: async (args) => {
-      const lean = (args.rootValue as Partial<LeanRoot>)[LEAN];
-      if (!lean) return (args.rootValue as EnvelopedRoot).subscribe(args) as never;
+      const lean = args.rootValue;
+      if (!(lean instanceof LeanSubscription))
+        return (args.rootValue as EnvelopedRoot).subscribe(args) as never;
       const { stream, audit } = lean;
       const result = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in result)) {
@@ -129,13 +214,18 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       }
       audit.started();
       metrics.subscriptionStarted(stream);
-      return onceEnded(result, () => {
-        audit.ended();
-        metrics.subscriptionEnded(stream);
-      }) as never;
+      // A fan-out member reports its end itself, with no wrapper held per subscriber.
+      if (isJoined(result)) {
+        result.whenEnded(lean);
+        return result as never;
+      }
+      return onceEnded(result, () => lean.ended()) as never;
     },
+    // The adapter times the wait for connection_init (see CONNECTION_INIT_WAIT_MS).
+    connectionInitWaitTimeout: 0,
     onConnect: async (ctx: WsContext<ConnectionParams, Extra>) => {
       const { socket } = ctx.extra;
+      ctx.extra.connection.initialised();
       // graphql-ws would close with a bare "Forbidden"; closing first with the reason wins.
       const ip = ctx.extra.ip;
       const refuse = (reason: string) => {
@@ -173,28 +263,14 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       }
       socketsPerUser.set(principal.sub, open + 1);
       logger.info({ audit: 'connected', actor: principal.sub, roles: principal.roles, ip }, 'connected');
-      ctx.extra.principal = principal;
-      const releases = [
-        at(principal.exp * 1000, () =>
-          closeSocket(socket, CloseCode.Forbidden, forbiddenReason('token expired')),
-        ),
-        // After this tick's deliveries, so a subscriber still gets the revoking event's own frame first.
-        revocations.watch(principal, (reason) =>
-          setImmediate(() => closeSocket(socket, CloseCode.Forbidden, forbiddenReason(reason))),
-        ),
-      ];
-      ctx.extra.release = () => {
-        for (const release of releases) release();
-        const left = (socketsPerUser.get(principal.sub) ?? 1) - 1;
-        if (left > 0) socketsPerUser.set(principal.sub, left);
-        else socketsPerUser.delete(principal.sub);
-      };
+      ctx.extra.session = new SocketSession(principal, socket, revocations, expiries, socketsPerUser);
       return true;
     },
     onClose: (ctx, code, reason) => {
-      if (ctx.extra.principal)
-        logger.info({ audit: 'disconnected', actor: ctx.extra.principal.sub, code, reason }, 'disconnected');
-      ctx.extra.release?.();
+      const { session } = ctx.extra;
+      if (!session) return;
+      logger.info({ audit: 'disconnected', actor: session.principal.sub, code, reason }, 'disconnected');
+      session.release();
     },
     onSubscribe: async (ctx, id, payload) => {
       // graphql-ws registered this operation already; count it among the socket's running ones.
@@ -211,7 +287,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         ...ctx,
         socket: ctx.extra.socket,
         params: payload,
-        socketPrincipal: ctx.extra.principal,
+        socketPrincipal: ctx.extra.session?.principal,
       });
       // Same codes as Yoga gives these over HTTP; parse and validation rules (the limits) may throw.
       let document: ReturnType<typeof parse>;
@@ -227,39 +303,34 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         errors = [error as GraphQLError];
       }
       if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+      // The same text, shared (see QueryTexts).
+      (payload as { query: string }).query = queryTexts.intern(payload.query);
       // Subscriptions write their frames themselves, shared with their group (see src/fanout).
       const frames = new SocketFrames(id, ctx.extra.connection);
       const stream = subscribedStream(document, payload.operationName);
+      let contextValue: RequestContext;
+      let rootValue: LeanSubscription | EnvelopedRoot;
       if (stream !== null) {
-        const root: LeanRoot = {
-          [LEAN]: { stream, audit: subscriptionAudit(logger, ctx.extra.principal?.sub ?? null, [stream]) },
-        };
+        const principal = ctx.extra.session?.principal ?? null;
+        rootValue = new LeanSubscription(
+          stream,
+          new SubscriptionAudit(logger, principal?.sub ?? null, fieldsOf(stream)),
+          metrics,
+        );
         // All a subscription's resolver reads (see live in src/graphql/resolvers.ts); event types read no context.
-        const contextValue: RequestContext = {
-          principal: ctx.extra.principal ?? null,
-          hub,
-          revocations,
-          fanout,
-          frames,
-        };
-        return {
-          schema,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue,
-          rootValue: root,
-        };
+        contextValue = { principal, hub, revocations, fanout, frames };
+      } else {
+        contextValue = await contextFactory();
+        contextValue.frames = frames;
+        rootValue = { execute, subscribe };
       }
-      const contextValue = await contextFactory();
-      contextValue.frames = frames;
       return {
         schema,
         operationName: payload.operationName ?? null,
         document,
         variableValues: payload.variables ?? null,
         contextValue,
-        rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+        rootValue,
       };
     },
   });
