@@ -76,7 +76,8 @@ function live<S extends Stream>(stream: S) {
           filter: args.filter,
           after: args.after,
           info,
-          context: ctx,
+          // The group executes every later event with it: without this member's writer, which would outlive it.
+          context: { ...ctx, frames: undefined },
           target: ctx.frames,
         });
       }
