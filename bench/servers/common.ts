@@ -4,7 +4,16 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { jwtVerify } from 'jose';
 import { now } from '../clock.js';
-import { BENCH_SECRET, type BurstCommand, type BurstPublished, type MemorySample } from '../protocol.js';
+import { announce, serve } from '../ipc.js';
+import {
+  BENCH_SECRET,
+  type BurstCommand,
+  type BurstPublished,
+  type MemorySample,
+  type ServerApi,
+  type ServerCounters,
+  type ServerReady,
+} from '../protocol.js';
 
 /**
  * What every server wrapper shares: memory and CPU sampling for the
@@ -107,4 +116,35 @@ export async function verifyBaselineToken(token: unknown): Promise<BaselinePrinc
   const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
   const roles = Array.isArray(payload.roles) ? payload.roles : [];
   return { sub: String(payload.sub), seesAll: roles.includes('admin') || roles.includes('officer') };
+}
+
+/** What differs between the servers under test; serveBench adds what they share. */
+export interface BenchServer {
+  port: number;
+  counters(): ServerCounters;
+  /** Publishes one event of a burst (see publishBurst). */
+  publishOne(seq: number, target: string, sentAt: number): Promise<unknown> | undefined;
+  /** Closes the server before the process exits. */
+  close?(): Promise<unknown>;
+}
+
+/** Answers the orchestrator's commands for a started server, then tells it the server's port. */
+export function serveBench(server: BenchServer): void {
+  const cpu = cpuMeter();
+  serve<ServerApi>({
+    memory: () => memorySample(),
+    counters: () => server.counters(),
+    burst: (command) => publishBurst(command, server.publishOne),
+    cpuStart: () => cpu.start(),
+    cpuStop: () => cpu.stop(),
+    profile: profiler(),
+    exit() {
+      setImmediate(async () => {
+        await server.close?.();
+        process.exit(0);
+      });
+      return null;
+    },
+  });
+  announce({ port: server.port } satisfies ServerReady);
 }

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { announce, serve } from '../ipc.js';
 import { benchAlert } from '../payload.js';
-import type { ServerApi, ServerReady } from '../protocol.js';
-import { cpuMeter, memorySample, profiler, publishBurst } from './common.js';
+import { serveBench } from './common.js';
 
 /**
  * The event hub under test, in its own process: the real server
@@ -47,24 +45,9 @@ const destination = {
 
 const env = JSON.parse(process.env.BENCH_HUB_ENV ?? '{}') as Record<string, string>;
 const server = await startServer(loadConfig(env), { logDestination: destination });
-const cpu = cpuMeter();
-
-serve<ServerApi>({
-  memory: () => memorySample(),
+serveBench({
+  port: server.port,
   counters: () => ({ subscribers, refusals }),
-  burst: (command) =>
-    publishBurst(command, (seq, target, sentAt) =>
-      server.hub.publish('securityAlerts', benchAlert(seq, target, sentAt)),
-    ),
-  cpuStart: () => cpu.start(),
-  cpuStop: () => cpu.stop(),
-  profile: profiler(),
-  async exit() {
-    setImmediate(async () => {
-      await server.close();
-      process.exit(0);
-    });
-    return null;
-  },
+  publishOne: (seq, target, sentAt) => server.hub.publish('securityAlerts', benchAlert(seq, target, sentAt)),
+  close: () => server.close(),
 });
-announce({ port: server.port } satisfies ServerReady);

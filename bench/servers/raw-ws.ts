@@ -2,17 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { announce, serve } from '../ipc.js';
 import { baselineEvent } from '../payload.js';
-import type { ServerApi, ServerReady } from '../protocol.js';
-import {
-  type BaselinePrincipal,
-  cpuMeter,
-  memorySample,
-  profiler,
-  publishBurst,
-  verifyBaselineToken,
-} from './common.js';
+import { type BaselinePrincipal, serveBench, verifyBaselineToken } from './common.js';
 
 /**
  * Baseline 1, the practical limit of this stack: a plain `ws` server. A client
@@ -94,21 +85,8 @@ if (redisUrl) {
 }
 
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-const cpu = cpuMeter();
-
-serve<ServerApi>({
-  memory: () => memorySample(),
+serveBench({
+  port: (http.address() as AddressInfo).port,
   counters: () => ({ subscribers, refusals }),
-  burst: (command) =>
-    publishBurst(command, (seq, target, sentAt) =>
-      publish(JSON.stringify(baselineEvent(seq, target, sentAt)), target),
-    ),
-  cpuStart: () => cpu.start(),
-  cpuStop: () => cpu.stop(),
-  profile: profiler(),
-  exit() {
-    setImmediate(() => process.exit(0));
-    return null;
-  },
+  publishOne: (seq, target, sentAt) => publish(JSON.stringify(baselineEvent(seq, target, sentAt)), target),
 });
-announce({ port: (http.address() as AddressInfo).port } satisfies ServerReady);

@@ -3,17 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { announce, serve } from '../ipc.js';
 import { baselineEvent } from '../payload.js';
-import type { ServerApi, ServerReady } from '../protocol.js';
-import {
-  type BaselinePrincipal,
-  cpuMeter,
-  memorySample,
-  profiler,
-  publishBurst,
-  verifyBaselineToken,
-} from './common.js';
+import { type BaselinePrincipal, serveBench, verifyBaselineToken } from './common.js';
 
 /**
  * Baseline 2, what the original design used: Socket.IO 4 over WebSocket only
@@ -66,22 +57,11 @@ io.on('connection', (socket) => {
 });
 
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-const cpu = cpuMeter();
-
-serve<ServerApi>({
-  memory: () => memorySample(),
+serveBench({
+  port: (http.address() as AddressInfo).port,
   counters: () => ({ subscribers, refusals }),
-  burst: (command) =>
-    publishBurst(command, (seq, target, sentAt) => {
-      io.to([EVERYONE, userRoom(target)]).emit('alert', baselineEvent(seq, target, sentAt));
-      return undefined;
-    }),
-  cpuStart: () => cpu.start(),
-  cpuStop: () => cpu.stop(),
-  profile: profiler(),
-  exit() {
-    setImmediate(() => process.exit(0));
-    return null;
+  publishOne: (seq, target, sentAt) => {
+    io.to([EVERYONE, userRoom(target)]).emit('alert', baselineEvent(seq, target, sentAt));
+    return undefined;
   },
 });
-announce({ port: (http.address() as AddressInfo).port } satisfies ServerReady);
