@@ -28,7 +28,7 @@ export interface Hub {
    * revocation can stop subscriptions right after they received the revoking event itself.
    */
   listen<S extends Stream>(stream: S, listener: Listener<S>, phase?: 'late'): () => void;
-  /** How many local listeners each stream has (subscriptions plus the server's own). */
+  /** How many local listeners each stream has (SSE subscriptions, fan-out's one per stream, the server's own). */
   listenerCounts(): Record<Stream, number>;
   /** Retained events after a cursor, oldest first. Rejects CURSOR_EXPIRED or UNAVAILABLE. */
   readAfter<S extends Stream>(stream: S, after: string | null, limit: number): Promise<StreamPayloads[S][]>;

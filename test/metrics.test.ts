@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/transport/server.js';
-import { tokenFor } from './support/auth.js';
+import { castTokens, tokenFor } from './support/auth.js';
 import { type Backend, createBackend } from './support/backends.js';
 import { gql, gqlOk, startTestServer } from './support/server.js';
 import { subscribeSse } from './support/sse.js';
@@ -50,11 +50,7 @@ let admin: string;
 let officer: string;
 let service: string;
 beforeAll(async () => {
-  [admin, officer, service] = await Promise.all([
-    tokenFor('root', ['admin']),
-    tokenFor('olga', ['officer']),
-    tokenFor('ids', ['service']),
-  ]);
+  ({ admin, officer, service } = await castTokens());
 });
 
 describe('one instance', () => {

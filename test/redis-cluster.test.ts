@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/transport/server.js';
-import { tokenFor } from './support/auth.js';
+import { castTokens } from './support/auth.js';
 import { startRedisCluster, type TestRedisCluster } from './support/redis-cluster.js';
 import { gqlOk, startTestServer } from './support/server.js';
 import { statusOf, waitUntil } from './support/wait.js';
@@ -24,11 +24,7 @@ describe('two instances on a Redis Cluster', () => {
     cluster = await startRedisCluster();
     const env = { REDIS_CLUSTER_NODES: cluster.nodes };
     [a, b] = await Promise.all([startTestServer(env), startTestServer(env)]);
-    [service, officer, admin] = await Promise.all([
-      tokenFor('ids', ['service']),
-      tokenFor('olga', ['officer']),
-      tokenFor('root', ['admin']),
-    ]);
+    ({ service, officer, admin } = await castTokens());
   }, 60_000);
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/transport/server.js';
 import type { WebhookPayload } from '../src/webhooks/dispatcher.js';
 import { signWebhook } from '../src/webhooks/signature.js';
-import { tokenFor } from './support/auth.js';
+import { castTokens, tokenFor } from './support/auth.js';
 import { type Backend, createBackend } from './support/backends.js';
 import { gql, gqlOk, startTestServer } from './support/server.js';
 import { waitUntil } from './support/wait.js';
@@ -44,11 +44,7 @@ let admin: string;
 let officer: string;
 let service: string;
 beforeAll(async () => {
-  [admin, officer, service] = await Promise.all([
-    tokenFor('root', ['admin']),
-    tokenFor('olga', ['officer']),
-    tokenFor('ids', ['service']),
-  ]);
+  ({ admin, officer, service } = await castTokens());
 });
 
 const receivers: WebhookReceiver[] = [];

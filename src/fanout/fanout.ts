@@ -188,7 +188,6 @@ class Group<S extends Stream> {
     private readonly filter: StreamFilters[S] | null | undefined,
     info: GraphQLResolveInfo,
     private readonly context: unknown,
-    private readonly metrics: Pick<Metrics, 'delivered'>,
     // Where the group is registered, to leave when its last member does (fields, not a closure).
     private readonly key: string,
     private readonly groups: Map<string, Group<Stream>>,
@@ -229,12 +228,12 @@ class Group<S extends Stream> {
     return Buffer.from(`${payload}}`);
   }
 
-  deliver(event: StreamPayloads[S]): void {
-    if (!this.admits(event)) return;
+  /** Offers a live event to the members; returns how many it went to (0 when the group does not admit it). */
+  deliver(event: StreamPayloads[S], position: Position): number {
+    if (!this.admits(event)) return 0;
     const payload = this.render(event);
-    const position = positionOf(event.cursor);
     for (const member of itemsOf(this.members)) member.live(position, payload);
-    this.metrics.delivered(this.stream, Date.now() - Date.parse(event.createdAt), sizeOf(this.members));
+    return sizeOf(this.members);
   }
 
   add(member: Member): void {
@@ -262,6 +261,7 @@ class Router<S extends Stream> {
   constructor(
     private readonly hub: Hub,
     private readonly stream: S,
+    private readonly metrics: Pick<Metrics, 'delivered'>,
   ) {}
 
   add(group: Group<S>): void {
@@ -286,19 +286,25 @@ class Router<S extends Stream> {
   }
 
   private route(event: StreamPayloads[S]): void {
-    for (const group of this.broad) offer(group, event);
+    // Once per event, whatever the number of groups.
+    const position = positionOf(event.cursor);
+    let delivered = 0;
+    for (const group of this.broad) delivered += offer(group, event, position);
     for (const id of audienceOf(this.stream, event)) {
-      for (const group of itemsOf(this.byAudience.get(id))) offer(group, event);
+      for (const group of itemsOf(this.byAudience.get(id))) delivered += offer(group, event, position);
     }
+    if (delivered > 0)
+      this.metrics.delivered(this.stream, Date.now() - Date.parse(event.createdAt), delivered);
   }
 }
 
-function offer<S extends Stream>(group: Group<S>, event: StreamPayloads[S]): void {
+function offer<S extends Stream>(group: Group<S>, event: StreamPayloads[S], position: Position): number {
   try {
-    group.deliver(event);
+    return group.deliver(event, position);
   } catch (error) {
     // One broken group must not stop the others' deliveries.
     console.error('fan-out delivery failed', error);
+    return 0;
   }
 }
 
@@ -334,7 +340,7 @@ export function createFanout(
   const routerOf = <S extends Stream>(stream: S): Router<S> => {
     let router = routers.get(stream);
     if (!router) {
-      router = new Router(hub, stream);
+      router = new Router(hub, stream, metrics);
       routers.set(stream, router);
     }
     return router as unknown as Router<S>;
@@ -368,7 +374,7 @@ export function createFanout(
       let group = groups.get(key) as Group<typeof stream> | undefined;
       if (!group) {
         const router = routerOf(stream);
-        group = new Group(stream, principal, filter, info, context, metrics, key, groups, router);
+        group = new Group(stream, principal, filter, info, context, key, groups, router);
         groups.set(key, group as unknown as Group<Stream>);
         router.add(group);
       }

@@ -6,9 +6,10 @@ import type { Hub } from '../hub.js';
 import { at } from '../util/at.js';
 
 /**
- * What every subscription shares, whichever way it is delivered (one stream per
- * subscriber for SSE, shared groups for WebSocket): what ends it besides its
- * client, and how a resumed one reads the log.
+ * A subscription's lifetime and replay: what ends an SSE subscription besides
+ * its client (WebSocket ones end with their socket, see transport/ws.ts, and
+ * on fan-out's own shutdown and revocation hooks), and how a resumed one,
+ * over either transport, reads the log.
  */
 
 /** Events read from the log per round trip while replaying. */

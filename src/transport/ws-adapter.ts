@@ -30,12 +30,6 @@ export interface SocketLimits {
 }
 
 /**
- * Writes one text message given in two parts, a per-subscriber head and a
- * tail shared by many subscribers, with the slow-reader cap (see sendCapped).
- */
-export type SendParts = (head: Buffer, tail: Buffer) => void | Promise<void>;
-
-/**
  * What each connection's graphql-ws context carries in `extra`: the socket,
  * the peer's address (not the upgrade request, which would stay alive, headers
  * and all, for as long as the socket does), and the connection, whose
@@ -131,18 +125,17 @@ export function textFrame(head: Buffer, tail: Buffer): Buffer {
  * queued, the socket is closed with 1013. Past a quarter of the cap the
  * returned promise waits until the message is written out (backpressure for
  * whoever awaits it); a reader that does not drain within a heartbeat is cut
- * off. The message is either a string (graphql-ws's own messages, through ws)
- * or a head and tail (fan-out's frames), framed here and written to `raw`, the
- * connection's TCP socket, after anything ws wrote before: ws writes
- * synchronously, as it never compresses here (perMessageDeflate is off). Both
- * kinds are batched per turn (corkForTurn).
+ * off. The message is either a string (graphql-ws's own messages, sent
+ * through ws) or a frame already encoded (fan-out's, see textFrame), written
+ * to `raw`, the connection's TCP socket, after anything ws wrote before: ws
+ * writes synchronously, as it never compresses here (perMessageDeflate is
+ * off). Both kinds are batched per turn (corkForTurn).
  */
-export function sendCapped(
+function sendCapped(
   socket: WebSocket,
   raw: Duplex,
   limits: SocketLimits,
   message: string | Buffer,
-  tail?: Buffer,
 ): void | Promise<void> {
   if (socket.readyState !== socket.OPEN) return;
   // Read once: the getter sums the socket's and the sender's queues, on every frame.
@@ -152,10 +145,9 @@ export function sendCapped(
     return;
   }
   corkForTurn(raw);
-  const frame = typeof message === 'string' ? null : textFrame(message, tail ?? EMPTY);
   if (buffered <= limits.maxBufferedBytes / 4) {
-    if (frame) raw.write(frame);
-    else socket.send(message);
+    if (typeof message === 'string') socket.send(message);
+    else raw.write(message);
     return;
   }
   return new Promise<void>((resolve) => {
@@ -167,12 +159,10 @@ export function sendCapped(
       clearTimeout(timer);
       resolve();
     };
-    if (frame) raw.write(frame, done);
-    else socket.send(message, done);
+    if (typeof message === 'string') socket.send(message, done);
+    else raw.write(message, done);
   });
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * Runs a graphql-ws server (`makeServer`) on a ws server, like graphql-ws's
@@ -285,9 +275,12 @@ export class Connection {
     return sendCapped(this.socket, this.raw, this.limits, message);
   }
 
-  /** Fan-out's writer (see SendParts). */
+  /**
+   * Fan-out's writer: one text message in two parts, a per-subscriber head and
+   * a tail shared by many subscribers, with the slow-reader cap.
+   */
   sendParts(head: Buffer, tail: Buffer): void | Promise<void> {
-    return sendCapped(this.socket, this.raw, this.limits, head, tail);
+    return sendCapped(this.socket, this.raw, this.limits, textFrame(head, tail));
   }
 
   close(code?: number, reason?: string): void {

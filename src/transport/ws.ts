@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { type Revocable, type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
 import { apiError, masked } from '../errors.js';
-import type { Stream } from '../events/types.js';
+import { STREAMS, type Stream } from '../events/types.js';
 import { type EndListener, type Fanout, isJoined } from '../fanout/fanout.js';
 import { SubscriptionAudit } from '../graphql/audit.js';
 import type { RequestContext } from '../graphql/context.js';
@@ -147,15 +147,9 @@ class QueryTexts {
 }
 
 // A fan-out subscription's audited `fields`: one array per stream, not one per subscriber.
-const streamFields = new Map<Stream, readonly string[]>();
-function fieldsOf(stream: Stream): readonly string[] {
-  let fields = streamFields.get(stream);
-  if (!fields) {
-    fields = [stream];
-    streamFields.set(stream, fields);
-  }
-  return fields;
-}
+const STREAM_FIELDS: Record<Stream, readonly string[]> = Object.fromEntries(
+  STREAMS.map((stream): [Stream, readonly string[]] => [stream, [stream]]),
+) as Record<Stream, readonly string[]>;
 
 /** Options of the WebSocket transport. */
 export interface WsTransportOptions {
@@ -314,7 +308,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         const principal = ctx.extra.session?.principal ?? null;
         rootValue = new LeanSubscription(
           stream,
-          new SubscriptionAudit(logger, principal?.sub ?? null, fieldsOf(stream)),
+          new SubscriptionAudit(logger, principal?.sub ?? null, STREAM_FIELDS[stream]),
           metrics,
         );
         // All a subscription's resolver reads (see live in src/graphql/resolvers.ts); event types read no context.

@@ -12,3 +12,13 @@ export function tokenFor(
 ) {
   return signToken(TEST_SECRET, { sub, roles, ...options });
 }
+
+/** Tokens for the cast most tests share: `root` (admin), `olga` (officer) and `ids` (a service). */
+export async function castTokens() {
+  const [admin, officer, service] = await Promise.all([
+    tokenFor('root', ['admin']),
+    tokenFor('olga', ['officer']),
+    tokenFor('ids', ['service']),
+  ]);
+  return { admin, officer, service };
+}
