@@ -15,7 +15,6 @@ import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { subscribedStream } from '../metrics/plugin.js';
 import { Deadlines, type Due } from '../util/deadlines.js';
-import { onceEnded } from '../util/once-ended.js';
 import type { App } from './http.js';
 import {
   attachGraphQLWs,
@@ -206,14 +205,13 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         audit.refused(refused.errors);
         return refused as never;
       }
+      // Over WebSocket a stream's resolver always joins fan-out (`live` in graphql/resolvers.ts).
+      if (!isJoined(result)) throw new Error('A WebSocket stream subscription did not join fan-out');
       audit.started();
       metrics.subscriptionStarted(stream);
-      // A fan-out member reports its end itself, with no wrapper held per subscriber.
-      if (isJoined(result)) {
-        result.whenEnded(lean);
-        return result as never;
-      }
-      return onceEnded(result, () => lean.ended()) as never;
+      // The member reports its end itself, with no wrapper held per subscriber.
+      result.whenEnded(lean);
+      return result as never;
     },
     // The adapter times the wait for connection_init (see CONNECTION_INIT_WAIT_MS).
     connectionInitWaitTimeout: 0,
