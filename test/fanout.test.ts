@@ -180,3 +180,26 @@ describe('fan-out groups', () => {
     socket.close();
   });
 });
+
+describe('the end of a fan-out subscription', () => {
+  it('at shutdown is a 1001 close and no `complete`, so the client resubscribes elsewhere', async () => {
+    const own = await startTestServer();
+    const socket = await openAuthedSocket(own.url, await tokenFor('olga', ['officer']));
+    const sub = subscribeOn(socket, 'subscription { securityAlerts { message } }');
+    await waitUntil('joined', () => own.fanout.size().members === 1);
+    await gqlOk(
+      own,
+      'mutation { raiseAlert(input: { type: DDOS, severity: LOW, message: "live" }) { id } }',
+      {
+        token: service,
+      },
+    );
+    expect(await sub.next()).toEqual({ securityAlerts: { message: 'live' } });
+
+    await own.close();
+    expect(await socket.waitForClose()).toEqual({ code: 1001, reason: 'Server shutting down' });
+    // A `complete` would tell the client its subscription is over.
+    expect(sub.frames.map((frame) => frame.type)).toEqual(['next']);
+    expect(own.fanout.size()).toEqual({ groups: 0, members: 0 });
+  });
+});

@@ -305,6 +305,8 @@ describe('resources are released', () => {
         server.hub.listenerCounts().securityAlerts === before.listeners &&
         JSON.stringify(server.fanout.size()) === JSON.stringify(before.fanout),
     );
+    // Completed by the client: not a frame for any of them, not even a `complete`.
+    expect(socket.messages.seen.filter((m) => m.id?.startsWith('quick-'))).toEqual([]);
     socket.close();
   });
 

@@ -61,12 +61,14 @@ describe('npm start', () => {
     expect(await sub.next()).toEqual({ me: { sub: 'olga', roles: ['OFFICER'] } });
 
     // Graceful shutdown: sockets are told to go elsewhere (1001), SSE streams complete, exit 0.
-    subscribeOn(socket, 'subscription { securityAlerts { id } }');
+    const alerts = subscribeOn(socket, 'subscription { securityAlerts { id } }');
     const sse = await subscribeSse(url, token, 'subscription { securityAlerts { id } }');
     const sseEnded = sse.ended;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await socket.waitForClose()).toEqual({ code: 1001, reason: 'Server shutting down' });
+    // No `complete`: that would tell the client its subscription is over, not to resubscribe elsewhere.
+    expect(alerts.frames).toEqual([]);
     await sseEnded;
     expect(await exited).toBe(0);
     expect(output()).toMatch(/SIGTERM received, shutting down/);

@@ -42,7 +42,7 @@ export interface FrameTarget {
    * member's own head and the tail its group shares. Returns a promise when the
    * socket needs to drain.
    */
-  write(head: Buffer, tail: Buffer): void | Promise<void>;
+  write(head: string, tail: Buffer): void | Promise<void>;
 }
 
 /** Live events held back while one member is still replaying. */
@@ -50,35 +50,47 @@ const MAX_HELD_DURING_REPLAY = 10_000;
 
 /** Told once when a member ends, however it does (see Joined.whenEnded). */
 export interface EndListener {
-  ended(): void;
+  /** `error` is what ended it, for the client's `error` frame; undefined for a clean end. */
+  ended(error: unknown): void;
 }
 
 /**
- * The iterator fanout.join returns. whenEnded lets the transport count and
- * audit the subscription's end without wrapping the iterator (a wrapper, its
- * promise chain and its closures would be held per subscriber).
+ * What fanout.join returns. A transport that runs the operation itself
+ * learns of its end through whenEnded and needs nothing else; one that runs it
+ * through graphql-js iterates it: it yields nothing, and ends when the member
+ * does.
  */
 export interface Joined extends AsyncIterableIterator<never> {
-  /** Calls `listener.ended()` once the member ends, at once if it has. */
+  /** Calls `listener.ended(error)` once the member ends, at once if it has. */
   whenEnded(listener: EndListener): void;
+  /** Ends the member (the client completed it, or its socket closed). */
+  return(): Promise<IteratorResult<never>>;
 }
 
 /** True for the iterator fanout.join returned. */
 export const isJoined = (value: object): value is Joined => value instanceof Member;
 
+/** A pending `next()`: settled when the member ends. */
+interface Ending {
+  promise: Promise<IteratorResult<never>>;
+  resolve(result: IteratorResult<never>): void;
+  reject(error: unknown): void;
+}
+
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
 class Member implements Joined, Revocable {
-  private readonly prefix: Buffer;
+  /** `{"id":<id>,"type":"next","payload":`, the start of every frame this member is sent. */
+  private readonly head: string;
   readonly tracker;
   replaying = false;
   /** Live events held back during the replay; allocated only when some arrive then. */
   held: { position: Position; payload: Buffer }[] | null = null;
-  private finish!: (result: IteratorResult<never>) => void;
-  private fail!: (error: unknown) => void;
-  readonly ended = new Promise<IteratorResult<never>>((resolve, reject) => {
-    this.finish = resolve;
-    this.fail = reject;
-  });
   private done = false;
+  /** What ended the member, once it has (undefined for a clean end). */
+  private error: unknown;
+  /** Only an iterating transport asks for `next()`; the promise and its resolvers exist only then. */
+  private ending: Ending | null = null;
   /** The member's revocation watch (set by join), released when it ends. */
   watch: { release(): void } | null = null;
   private listener: EndListener | null = null;
@@ -89,22 +101,31 @@ class Member implements Joined, Revocable {
     private readonly group: { remove(member: Member): void },
   ) {
     // The operation id is the client's string: encoded once, as JSON, for every frame.
-    this.prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
+    this.head = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
     this.tracker = positionTracker(after);
   }
 
-  // The iterator graphql-js expects: it yields nothing, and ends when the member does.
   [Symbol.asyncIterator](): AsyncIterableIterator<never> {
     return this;
   }
 
   next(): Promise<IteratorResult<never>> {
-    return this.ended;
+    if (this.done) return this.error === undefined ? Promise.resolve(DONE) : Promise.reject(this.error);
+    if (!this.ending) {
+      let resolve!: Ending['resolve'];
+      let reject!: Ending['reject'];
+      const promise = new Promise<IteratorResult<never>>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.ending = { promise, resolve, reject };
+    }
+    return this.ending.promise;
   }
 
   return(): Promise<IteratorResult<never>> {
     this.end();
-    return Promise.resolve({ done: true, value: undefined });
+    return Promise.resolve(DONE);
   }
 
   throw(error?: unknown): Promise<IteratorResult<never>> {
@@ -113,7 +134,7 @@ class Member implements Joined, Revocable {
   }
 
   whenEnded(listener: EndListener): void {
-    if (this.done) listener.ended();
+    if (this.done) listener.ended(this.error);
     else this.listener = listener;
   }
 
@@ -125,7 +146,7 @@ class Member implements Joined, Revocable {
   /** Sends one rendered payload if it is after what this member has already seen. */
   send(position: Position, payload: Buffer): void | Promise<void> {
     if (this.done || !this.tracker.advanceTo(position)) return;
-    return this.target.write(this.prefix, payload);
+    return this.target.write(this.head, payload);
   }
 
   /** A live event from the group. */
@@ -151,11 +172,13 @@ class Member implements Joined, Revocable {
   end(error?: unknown): void {
     if (this.done) return;
     this.done = true;
+    this.error = error;
     this.watch?.release();
     this.group.remove(this);
-    this.listener?.ended();
-    if (error === undefined) this.finish({ done: true, value: undefined });
-    else this.fail(error);
+    this.listener?.ended(error);
+    if (!this.ending) return;
+    if (error === undefined) this.ending.resolve(DONE);
+    else this.ending.reject(error);
   }
 }
 
@@ -170,6 +193,8 @@ function documentOf(info: GraphQLResolveInfo): DocumentNode {
   }
   return document;
 }
+
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
 class Group<S extends Stream> {
   members: OneOrSet<Member> | undefined = undefined;
@@ -195,7 +220,8 @@ class Group<S extends Stream> {
   ) {
     this.document = documentOf(info);
     this.schema = info.schema;
-    this.variableValues = info.variableValues;
+    // graphql-js coerces a fresh object per subscriber, mostly empty: groups of one share the empty one.
+    this.variableValues = Object.keys(info.variableValues).length === 0 ? NO_VARIABLES : info.variableValues;
     this.operationName = info.operation.name?.value;
     this.audienceKey = audienceKeyOf(principal, stream);
   }
@@ -311,10 +337,11 @@ function offer<S extends Stream>(group: Group<S>, event: StreamPayloads[S], posi
 /** The registry of groups on one server. */
 export interface Fanout {
   /**
-   * Joins a WebSocket subscription to its group (or starts one) and returns
-   * the iterator graphql-js expects; it yields nothing, since frames go straight
-   * to the socket, and ends when the subscription does (complete, expiry,
-   * revocation, shutdown). A bad or expired `after` fails the call itself.
+   * Joins a WebSocket subscription to its group (or starts one); frames go
+   * straight to the socket, and the member ends when the subscription does
+   * (complete, expiry, revocation, shutdown). A bad or expired `after` fails
+   * the call itself. The group executes later events with `context`, so it
+   * must not hold anything of one member's (its socket, say).
    */
   join<S extends Stream>(request: {
     stream: S;

@@ -14,8 +14,15 @@ export interface RequestContext {
   revocations: Revocations;
   /** Shared execution of WebSocket subscriptions. */
   fanout: Fanout;
-  /** Set for a WebSocket operation: where its frames go, so it can join a fan-out group. */
-  frames?: FrameTarget;
+}
+
+/**
+ * An operation's root value over WebSocket: where its frames go, so a
+ * subscription can join a fan-out group. Per operation, unlike the context,
+ * which fan-out groups keep for executing later events.
+ */
+export interface OperationRoot {
+  readonly frames?: FrameTarget;
 }
 
 /** What every resolver receives; the operations plugin adds metrics, webhooks and the login rules. */

@@ -14,7 +14,7 @@ import { reportSession, terminateSession } from '../publish/sessions.js';
 import { changeToolAccess } from '../publish/tools.js';
 import { requireLimit } from '../publish/validate.js';
 import { entityKeyOf } from '../store/store.js';
-import type { Context } from './context.js';
+import type { Context, OperationRoot } from './context.js';
 import { watch } from './watch.js';
 
 /** Log entries examined per round trip when scanning history. */
@@ -62,23 +62,23 @@ async function recent<S extends Stream>(
 function live<S extends Stream>(stream: S) {
   return {
     subscribe: (
-      _: unknown,
+      root: OperationRoot | undefined,
       args: { filter?: StreamFilters[S] | null; after?: string | null },
       ctx: Context,
       info: GraphQLResolveInfo,
     ) => {
       const principal = requirePrincipal(ctx.principal);
       // Over WebSocket, subscribers share execution; SSE streams results one subscriber at a time.
-      if (ctx.frames) {
+      const frames = root?.frames;
+      if (frames) {
         return ctx.fanout.join({
           stream,
           principal,
           filter: args.filter,
           after: args.after,
           info,
-          // The group executes every later event with it: without this member's writer, which would outlive it.
-          context: { ...ctx, frames: undefined },
-          target: ctx.frames,
+          context: ctx,
+          target: frames,
         });
       }
       return watch(ctx.hub, ctx.revocations, principal, stream, args.filter, args.after, ctx.metrics);

@@ -101,11 +101,13 @@ export async function startServer(
     fanout,
     http,
     async close() {
-      // Stop accepting, end subscriptions cleanly, tell sockets to go elsewhere (1001),
-      // let in-flight requests (publishes) finish, then release the store.
+      // Stop accepting, tell sockets to go elsewhere (1001), end subscriptions, let in-flight
+      // requests (publishes) finish, then release the store. Sockets first: their subscriptions
+      // end without a `complete`, which would tell a client not to resubscribe once reconnected.
       const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+      const disposed = transport.dispose();
       hub.shutdown();
-      await transport.dispose();
+      await disposed;
       const deadline = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await drained;
       clearTimeout(deadline);

@@ -101,8 +101,9 @@ function corkForTurn(socket: Duplex): void {
  * masked) holding `head` then `tail`, in one buffer: one write per delivery,
  * and the shared tail is copied, never re-encoded.
  */
-export function textFrame(head: Buffer, tail: Buffer): Buffer {
-  const length = head.length + tail.length;
+export function textFrame(head: string, tail: Buffer): Buffer {
+  const headLength = Buffer.byteLength(head);
+  const length = headLength + tail.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81; // FIN, opcode 1 (text)
@@ -115,8 +116,8 @@ export function textFrame(head: Buffer, tail: Buffer): Buffer {
     frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  head.copy(frame, headerLength);
-  tail.copy(frame, headerLength + head.length);
+  frame.write(head, headerLength);
+  tail.copy(frame, headerLength + headLength);
   return frame;
 }
 
@@ -237,6 +238,15 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
 }
 
 /**
+ * Runs some messages itself rather than graphql-ws: `take` returns the
+ * message's handling, or null to leave it to graphql-ws. Its failures close
+ * the socket as graphql-ws's do (4500).
+ */
+export interface MessageTaker {
+  take(message: string): Promise<void> | null;
+}
+
+/**
  * graphql-ws's view of one socket, with the connection's message rate limit
  * (a token bucket) and fan-out's writer. A class, so that what each connection
  * holds is its fields and not a set of closures.
@@ -247,6 +257,8 @@ export class Connection {
   private refilledAt = Date.now();
   private initWait: NodeJS.Timeout | null;
   private handle: ((data: string) => Promise<void>) | null = null;
+  /** Offered every message before graphql-ws (see MessageTaker). */
+  taker: MessageTaker | null = null;
   /** What graphql-ws runs when the socket closes (the function `opened` returned). */
   whenClosed: ((code: number, reason: string) => Promise<void>) | null = null;
 
@@ -279,7 +291,7 @@ export class Connection {
    * Fan-out's writer: one text message in two parts, a per-subscriber head and
    * a tail shared by many subscribers, with the slow-reader cap.
    */
-  sendParts(head: Buffer, tail: Buffer): void | Promise<void> {
+  sendParts(head: string, tail: Buffer): void | Promise<void> {
     return sendCapped(this.socket, this.raw, this.limits, textFrame(head, tail));
   }
 
@@ -305,7 +317,8 @@ export class Connection {
       closeSocket(socket, CloseCode.BadRequest, 'Binary messages are not accepted');
       return;
     }
-    handle(String(data)).catch((error: unknown) => {
+    const message = String(data);
+    (this.taker?.take(message) ?? handle(message)).catch((error: unknown) => {
       console.error('graphql-ws message handling failed', error);
       closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
     });

@@ -1,19 +1,15 @@
-import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
-import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode, makeServer, type SubscribePayload, type Context as WsContext } from 'graphql-ws';
 import type { Logger } from 'pino';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { type Revocable, type Revocations, revocationReason } from '../auth/revocation.js';
 import type { TokenVerifier } from '../auth/verify.js';
-import { apiError, masked } from '../errors.js';
-import { STREAMS, type Stream } from '../events/types.js';
-import { type EndListener, type Fanout, isJoined } from '../fanout/fanout.js';
-import { SubscriptionAudit } from '../graphql/audit.js';
-import type { RequestContext } from '../graphql/context.js';
-import { tagVariableErrors } from '../graphql/variables-error-code.js';
+import { apiError } from '../errors.js';
+import type { Fanout } from '../fanout/fanout.js';
+import type { OperationRoot, RequestContext } from '../graphql/context.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { subscribedStream } from '../metrics/plugin.js';
 import { Deadlines, type Due } from '../util/deadlines.js';
 import type { App } from './http.js';
 import {
@@ -21,9 +17,11 @@ import {
   CLOSE,
   type Connection,
   closeSocket,
+  type MessageTaker,
   type SocketExtra,
   type SocketLimits,
 } from './ws-adapter.js';
+import { type Prepared, type StreamSession, StreamSubscriptions } from './ws-streams.js';
 
 /** Per-socket state: the socket and its peer's address, plus what authentication established. */
 type Extra = SocketExtra & { session?: SocketSession };
@@ -32,60 +30,51 @@ type Extra = SocketExtra & { session?: SocketSession };
 type ConnectionParams = { authorization?: unknown };
 
 // Yoga's envelope hands its execute/subscribe through rootValue (graphql-ws's documented Yoga recipe).
-interface EnvelopedRoot {
+interface EnvelopedRoot extends OperationRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
-/**
- * A fan-out subscription runs without envelop's subscribe: its root field's
- * resolver joins a group and returns an iterator that yields nothing, so the
- * layers envelop and graphql-js wrap around it (one per plugin hook, plus the
- * result mapping) would be held per subscriber for nothing. What those plugins
- * do for a subscription is done here, with their own functions: the audit
- * entries (subscriptionAudit), the metrics count, BAD_USER_INPUT on variable
- * errors (tagVariableErrors) and masking of unexpected errors (masked). Parsing
- * and validation (with the query limits) still run through the envelope.
- */
-class LeanSubscription implements EndListener {
-  constructor(
-    readonly stream: Stream,
-    readonly audit: SubscriptionAudit,
-    private readonly metrics: Pick<Metrics, 'subscriptionEnded'>,
-  ) {}
+type SocketContext = WsContext<ConnectionParams, Extra>;
 
-  ended(): void {
-    this.audit.ended();
-    this.metrics.subscriptionEnded(this.stream);
-  }
-}
-
-/** A refused fan-out subscription's errors, coded and masked as Yoga's plugins would. */
-function refusal(result: ExecutionResult): ExecutionResult {
-  const tagged = tagVariableErrors(result);
-  return { ...tagged, errors: tagged.errors?.map(masked) };
+/** What one server's socket sessions share. */
+interface Sessions {
+  readonly hub: Hub;
+  readonly fanout: Fanout;
+  readonly revocations: Revocations;
+  readonly expiries: Deadlines<SocketSession>;
+  readonly socketsPerUser: Map<string, number>;
+  readonly streams: StreamSubscriptions<SocketContext>;
 }
 
 /**
  * One authenticated socket: closed (4403) at its token's expiry (one timer for
  * all sockets: see Deadlines) or when its session or rights are revoked;
- * released when it closes. A class, as one is held per socket: fields, not closures.
+ * released when it closes. It takes the socket's stream subscriptions from
+ * graphql-ws (see StreamSubscriptions). A class, as one is held per socket:
+ * fields, not closures.
  */
-class SocketSession implements Revocable, Due {
+class SocketSession implements Revocable, Due, MessageTaker, StreamSession<SocketContext> {
   readonly dueAt: number;
   slot = -1;
   private readonly watch: { release(): void };
+  /** All a stream subscription's resolver reads (see live in src/graphql/resolvers.ts): one per socket. */
+  readonly context: RequestContext;
 
   constructor(
     readonly principal: Principal,
-    private readonly socket: WebSocket,
-    revocations: Revocations,
-    private readonly expiries: Deadlines<SocketSession>,
-    private readonly socketsPerUser: Map<string, number>,
+    readonly ctx: SocketContext,
+    private readonly sessions: Sessions,
   ) {
+    const { hub, fanout, revocations } = sessions;
+    this.context = { principal, hub, revocations, fanout };
     this.dueAt = principal.exp * 1000;
-    expiries.add(this);
+    sessions.expiries.add(this);
     this.watch = revocations.watch(principal, this);
+  }
+
+  take(message: string): Promise<void> | null {
+    return this.sessions.streams.take(this, message);
   }
 
   /** Its token expired. */
@@ -99,16 +88,17 @@ class SocketSession implements Revocable, Due {
   }
 
   private close(reason: string): void {
-    closeSocket(this.socket, CloseCode.Forbidden, forbiddenReason(reason));
+    closeSocket(this.ctx.extra.socket, CloseCode.Forbidden, forbiddenReason(reason));
   }
 
   release(): void {
-    this.expiries.delete(this);
+    const { expiries, socketsPerUser } = this.sessions;
+    expiries.delete(this);
     this.watch.release();
     const { sub } = this.principal;
-    const left = (this.socketsPerUser.get(sub) ?? 1) - 1;
-    if (left > 0) this.socketsPerUser.set(sub, left);
-    else this.socketsPerUser.delete(sub);
+    const left = (socketsPerUser.get(sub) ?? 1) - 1;
+    if (left > 0) socketsPerUser.set(sub, left);
+    else socketsPerUser.delete(sub);
   }
 }
 
@@ -119,36 +109,10 @@ class SocketFrames {
     private readonly connection: Connection,
   ) {}
 
-  write(head: Buffer, tail: Buffer): void | Promise<void> {
+  write(head: string, tail: Buffer): void | Promise<void> {
     return this.connection.sendParts(head, tail);
   }
 }
-
-/**
- * One copy of each query text that subscribers send. graphql-ws holds an
- * operation's subscribe message, query text included, for the operation's
- * life; clients mostly send the same few queries, so each subscriber's payload
- * is given the shared copy. Bounded: short texts only, the oldest forgotten first.
- */
-class QueryTexts {
-  private static readonly MAX_TEXTS = 256;
-  private static readonly MAX_LENGTH = 4096;
-  private readonly texts = new Map<string, string>();
-
-  intern(text: string): string {
-    if (text.length > QueryTexts.MAX_LENGTH) return text;
-    const known = this.texts.get(text);
-    if (known !== undefined) return known;
-    if (this.texts.size >= QueryTexts.MAX_TEXTS) this.texts.delete(this.texts.keys().next().value as string);
-    this.texts.set(text, text);
-    return text;
-  }
-}
-
-// A fan-out subscription's audited `fields`: one array per stream, not one per subscriber.
-const STREAM_FIELDS: Record<Stream, readonly string[]> = Object.fromEntries(
-  STREAMS.map((stream): [Stream, readonly string[]] => [stream, [stream]]),
-) as Record<Stream, readonly string[]>;
 
 /** Options of the WebSocket transport. */
 export interface WsTransportOptions {
@@ -188,31 +152,57 @@ const forbiddenReason = (reason: string) => `Forbidden: ${reason}`.slice(0, 123)
  */
 export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions) {
   const { app, hub, fanout, revocations, verify, limits, logger, metrics } = options;
-  const socketsPerUser = new Map<string, number>();
-  const queryTexts = new QueryTexts();
-  const expiries = new Deadlines<SocketSession>();
+
+  /** Parses and validates a payload through the envelope (the query limits are validation rules). */
+  function prepare(
+    ctx: SocketContext,
+    payload: SubscribePayload,
+  ): Prepared & ({ ok: false } | { ok: true; envelope: ReturnType<App['getEnveloped']> }) {
+    const envelope = app.getEnveloped({
+      ...ctx,
+      socket: ctx.extra.socket,
+      params: payload,
+      socketPrincipal: ctx.extra.session?.principal,
+    });
+    const { schema, parse, validate } = envelope;
+    // Same codes as Yoga gives these over HTTP; parse and validation rules (the limits) may throw.
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return { ok: false, errors: [withCode(error, 'GRAPHQL_PARSE_FAILED')] };
+    }
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(schema, document);
+    } catch (error) {
+      errors = [error as GraphQLError];
+    }
+    if (errors.length > 0)
+      return {
+        ok: false,
+        errors: errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')),
+      } as const;
+    return { ok: true, schema, document, envelope };
+  }
+
+  const sessions: Sessions = {
+    hub,
+    fanout,
+    revocations,
+    expiries: new Deadlines<SocketSession>(),
+    socketsPerUser: new Map<string, number>(),
+    streams: new StreamSubscriptions({
+      prepare,
+      logger,
+      metrics,
+      subscriptionsPerSocket: limits.subscriptionsPerSocket,
+    }),
+  };
 
   const server = makeServer<ConnectionParams, Extra>({
     execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-    subscribe: async (args) => {
-      const lean = args.rootValue;
-      if (!(lean instanceof LeanSubscription))
-        return (args.rootValue as EnvelopedRoot).subscribe(args) as never;
-      const { stream, audit } = lean;
-      const result = await createSourceEventStream(args);
-      if (!(Symbol.asyncIterator in result)) {
-        const refused = refusal(result);
-        audit.refused(refused.errors);
-        return refused as never;
-      }
-      // Over WebSocket a stream's resolver always joins fan-out (`live` in graphql/resolvers.ts).
-      if (!isJoined(result)) throw new Error('A WebSocket stream subscription did not join fan-out');
-      audit.started();
-      metrics.subscriptionStarted(stream);
-      // The member reports its end itself, with no wrapper held per subscriber.
-      result.whenEnded(lean);
-      return result as never;
-    },
+    subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
     // The adapter times the wait for connection_init (see CONNECTION_INIT_WAIT_MS).
     connectionInitWaitTimeout: 0,
     onConnect: async (ctx: WsContext<ConnectionParams, Extra>) => {
@@ -243,7 +233,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       }
       if (socket.readyState !== socket.OPEN) return false;
       if (revoked) return refuse(revoked);
-      const open = socketsPerUser.get(principal.sub) ?? 0;
+      const open = sessions.socketsPerUser.get(principal.sub) ?? 0;
       if (open >= limits.connectionsPerUser) {
         logger.warn(
           { audit: 'connection refused', actor: principal.sub, reason: 'too many connections', ip },
@@ -253,9 +243,10 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         closeSocket(socket, CLOSE.tooManyRequests, 'Too many connections for this user');
         return false;
       }
-      socketsPerUser.set(principal.sub, open + 1);
+      sessions.socketsPerUser.set(principal.sub, open + 1);
       logger.info({ audit: 'connected', actor: principal.sub, roles: principal.roles, ip }, 'connected');
-      ctx.extra.session = new SocketSession(principal, socket, revocations, expiries, socketsPerUser);
+      ctx.extra.session = new SocketSession(principal, ctx, sessions);
+      ctx.extra.connection.taker = ctx.extra.session;
       return true;
     },
     onClose: (ctx, code, reason) => {
@@ -275,54 +266,21 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
           ),
         ];
       }
-      const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({
-        ...ctx,
-        socket: ctx.extra.socket,
-        params: payload,
-        socketPrincipal: ctx.extra.session?.principal,
-      });
-      // Same codes as Yoga gives these over HTTP; parse and validation rules (the limits) may throw.
-      let document: ReturnType<typeof parse>;
-      try {
-        document = parse(payload.query);
-      } catch (error) {
-        return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
-      }
-      let errors: readonly GraphQLError[];
-      try {
-        errors = validate(schema, document);
-      } catch (error) {
-        errors = [error as GraphQLError];
-      }
-      if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-      // The same text, shared (see QueryTexts).
-      (payload as { query: string }).query = queryTexts.intern(payload.query);
-      // Subscriptions write their frames themselves, shared with their group (see src/fanout).
-      const frames = new SocketFrames(id, ctx.extra.connection);
-      const stream = subscribedStream(document, payload.operationName);
-      let contextValue: RequestContext;
-      let rootValue: LeanSubscription | EnvelopedRoot;
-      if (stream !== null) {
-        const principal = ctx.extra.session?.principal ?? null;
-        rootValue = new LeanSubscription(
-          stream,
-          new SubscriptionAudit(logger, principal?.sub ?? null, STREAM_FIELDS[stream]),
-          metrics,
-        );
-        // All a subscription's resolver reads (see live in src/graphql/resolvers.ts); event types read no context.
-        contextValue = { principal, hub, revocations, fanout, frames };
-      } else {
-        contextValue = await contextFactory();
-        contextValue.frames = frames;
-        rootValue = { execute, subscribe };
-      }
+      const prepared = prepare(ctx, payload);
+      if (!prepared.ok) return prepared.errors;
+      const { schema, execute, subscribe, contextFactory } = prepared.envelope;
       return {
         schema,
         operationName: payload.operationName ?? null,
-        document,
+        document: prepared.document,
         variableValues: payload.variables ?? null,
-        contextValue,
-        rootValue,
+        contextValue: await contextFactory(),
+        // A subscription writes its frames itself, shared with its fan-out group (see src/fanout).
+        rootValue: {
+          execute,
+          subscribe,
+          frames: new SocketFrames(id, ctx.extra.connection),
+        } satisfies EnvelopedRoot,
       };
     },
   });
