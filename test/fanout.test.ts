@@ -169,6 +169,25 @@ describe('fan-out groups', () => {
     expect(await take(daveIds, 1)).toEqual([{ recoveryStatus: { userId: 'carol' } }]);
   });
 
+  it('serves a subscription whose field comes from a fragment (run through graphql-ws) just the same', async () => {
+    const before = server.fanout.size();
+    const fragment = 'subscription { ...Feed } fragment Feed on Subscription { securityAlerts { message } }';
+    const carl = await subscriber('carl', ['user'], fragment);
+    const plain = await subscriber('carl', ['user'], 'subscription { securityAlerts { message } }');
+    await waitUntil('both joined', () => server.fanout.size().members === before.members + 2);
+
+    await raise('for dora', 'dora');
+    await raise('for carl', 'carl');
+    for (const sub of [carl, plain])
+      expect(await take(sub, 1)).toEqual([{ securityAlerts: { message: 'for carl' } }]);
+
+    carl.complete();
+    await waitUntil('left', () => server.fanout.size().members === before.members + 1);
+    await raise('for carl again', 'carl');
+    expect(await take(plain, 1)).toEqual([{ securityAlerts: { message: 'for carl again' } }]);
+    expect(carl.frames.map((frame) => frame.type)).toEqual(['next']);
+  });
+
   it('releases a group when its last member leaves', async () => {
     const before = server.fanout.size();
     const socket = await openAuthedSocket(server.url, await tokenFor('temp', ['officer']));

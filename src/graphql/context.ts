@@ -16,13 +16,19 @@ export interface RequestContext {
   fanout: Fanout;
 }
 
-/**
- * An operation's root value over WebSocket: where its frames go, so a
- * subscription can join a fan-out group. Per operation, unlike the context,
- * which fan-out groups keep for executing later events.
- */
+/** An operation's root value: over WebSocket, it carries the operation's `socket` (see SocketOperation). */
 export interface OperationRoot {
-  readonly frames?: FrameTarget;
+  readonly socket?: SocketOperation;
+}
+
+/**
+ * A WebSocket operation, for a subscription to join a fan-out group: where
+ * its frames go, and the socket's context, with which the group executes
+ * later events. The socket's, not the operation's: a group outlives its first
+ * member, and must not keep that member's operation (or its socket) alive.
+ */
+export interface SocketOperation extends FrameTarget {
+  readonly context: RequestContext;
 }
 
 /** What every resolver receives; the operations plugin adds metrics, webhooks and the login rules. */

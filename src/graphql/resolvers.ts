@@ -69,16 +69,16 @@ function live<S extends Stream>(stream: S) {
     ) => {
       const principal = requirePrincipal(ctx.principal);
       // Over WebSocket, subscribers share execution; SSE streams results one subscriber at a time.
-      const frames = root?.frames;
-      if (frames) {
+      const socket = root?.socket;
+      if (socket) {
         return ctx.fanout.join({
           stream,
           principal,
           filter: args.filter,
           after: args.after,
           info,
-          context: ctx,
-          target: frames,
+          context: socket.context,
+          target: socket,
         });
       }
       return watch(ctx.hub, ctx.revocations, principal, stream, args.filter, args.after, ctx.metrics);

@@ -318,8 +318,15 @@ export class Connection {
       return;
     }
     const message = String(data);
-    (this.taker?.take(message) ?? handle(message)).catch((error: unknown) => {
-      console.error('graphql-ws message handling failed', error);
+    let handling: Promise<void>;
+    try {
+      handling = this.taker?.take(message) ?? handle(message);
+    } catch (error) {
+      // Thrown rather than rejected: the same 4500, not an exception in ws's 'message' event.
+      handling = Promise.reject(error);
+    }
+    handling.catch((error: unknown) => {
+      console.error('WebSocket message handling failed', error);
       closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
     });
   }

@@ -17,9 +17,9 @@ import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
 import { masked } from '../errors.js';
 import { STREAMS, type Stream } from '../events/types.js';
-import { type EndListener, type FrameTarget, isJoined, type Joined } from '../fanout/fanout.js';
+import { type EndListener, isJoined, type Joined } from '../fanout/fanout.js';
 import { SubscriptionAudit } from '../graphql/audit.js';
-import type { OperationRoot, RequestContext } from '../graphql/context.js';
+import type { OperationRoot, RequestContext, SocketOperation } from '../graphql/context.js';
 import { tagVariableErrors } from '../graphql/variables-error-code.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { subscribedStream } from '../metrics/plugin.js';
@@ -117,7 +117,7 @@ export class StreamSubscriptions<C extends SocketOperations> {
     const { ctx } = session;
     const { logger, metrics } = this.options;
     const audit = new SubscriptionAudit(logger, session.principal.sub, STREAM_FIELDS[stream]);
-    const operation = new StreamOperation(id, stream, ctx, audit, metrics);
+    const operation = new StreamOperation(id, stream, session, audit, metrics);
     const result = await createSourceEventStream({
       schema,
       document,
@@ -148,24 +148,32 @@ export class StreamSubscriptions<C extends SocketOperations> {
 }
 
 /**
- * One stream subscription: its root value, which tells its resolver where
- * its frames go (the socket, under its operation id), and what hears of its
+ * One stream subscription: its root value, which is also the operation its
+ * resolver joins fan-out with (see SocketOperation), and what hears of its
  * end. A class, as one is held per subscriber: fields, not closures.
  */
-class StreamOperation implements OperationRoot, FrameTarget, EndListener {
+class StreamOperation implements OperationRoot, SocketOperation, EndListener {
   /** Set once it joined fan-out and is registered in the socket's operations. */
   member: Joined | null = null;
 
   constructor(
     readonly id: string,
     private readonly stream: Stream,
-    private readonly ctx: SocketOperations,
+    private readonly session: StreamSession,
     private readonly audit: SubscriptionAudit,
     private readonly metrics: Pick<Metrics, 'subscriptionEnded'>,
   ) {}
 
-  get frames(): FrameTarget {
+  get socket(): SocketOperation {
     return this;
+  }
+
+  get context(): RequestContext {
+    return this.session.context;
+  }
+
+  private get ctx(): SocketOperations {
+    return this.session.ctx;
   }
 
   write(head: string, tail: Buffer): void | Promise<void> {

@@ -7,7 +7,7 @@ import { type Revocable, type Revocations, revocationReason } from '../auth/revo
 import type { TokenVerifier } from '../auth/verify.js';
 import { apiError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
-import type { OperationRoot, RequestContext } from '../graphql/context.js';
+import type { OperationRoot, RequestContext, SocketOperation } from '../graphql/context.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Deadlines, type Due } from '../util/deadlines.js';
@@ -15,7 +15,6 @@ import type { App } from './http.js';
 import {
   attachGraphQLWs,
   CLOSE,
-  type Connection,
   closeSocket,
   type MessageTaker,
   type SocketExtra,
@@ -102,15 +101,19 @@ class SocketSession implements Revocable, Due, MessageTaker, StreamSession<Socke
   }
 }
 
-/** Where a WebSocket operation's frames go (see FrameTarget). */
-class SocketFrames {
+/** An operation graphql-ws runs through the envelope, for a subscription to join fan-out (see SocketOperation). */
+class EnvelopedOperation implements SocketOperation {
   constructor(
     readonly id: string,
-    private readonly connection: Connection,
+    private readonly session: SocketSession,
   ) {}
 
+  get context(): RequestContext {
+    return this.session.context;
+  }
+
   write(head: string, tail: Buffer): void | Promise<void> {
-    return this.connection.sendParts(head, tail);
+    return this.session.ctx.extra.connection.sendParts(head, tail);
   }
 }
 
@@ -279,7 +282,8 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
         rootValue: {
           execute,
           subscribe,
-          frames: new SocketFrames(id, ctx.extra.connection),
+          // graphql-ws runs no operation before the socket is acknowledged, when its session exists.
+          socket: ctx.extra.session && new EnvelopedOperation(id, ctx.extra.session),
         } satisfies EnvelopedRoot,
       };
     },
