@@ -2,8 +2,9 @@ import {
   createSourceEventStream,
   type DocumentNode,
   type ExecutionResult,
-  GraphQLError,
+  type GraphQLError,
   type GraphQLSchema,
+  locatedError,
 } from 'graphql';
 import {
   type Message,
@@ -30,8 +31,8 @@ import type { Connection } from './ws-adapter.js';
  * graphql-ws. graphql-ws would hold, per subscriber and for the subscription's
  * life, its subscribe message, the message handler's suspended frame and a
  * for-await loop over an iterator that yields nothing (fan-out writes frames
- * straight to the socket): about 1.7 KiB of a subscriber's 7 in the S3
- * benchmark's heap snapshot. Here the joined fan-out member is registered in
+ * straight to the socket): about 1.4 KiB per idle subscriber, by what a heap
+ * snapshot of 2,000 of them showed those holding. Here the joined fan-out member is registered in
  * the socket's `ctx.subscriptions`, where graphql-ws still finds it: it
  * returns it on `complete` and on close, refuses a second operation with its
  * id (4409), and counts it against the socket's operation limit. Every other
@@ -58,9 +59,9 @@ export interface StreamSession<C extends SocketOperations = SocketOperations> {
   readonly context: RequestContext;
 }
 
-/** A subscribe payload's document, parsed and validated through the envelope, or why not. */
-export type Prepared =
-  | { ok: true; schema: GraphQLSchema; document: DocumentNode }
+/** A subscribe payload's document, parsed and validated through the envelope `E`, or why not. */
+export type Prepared<E = unknown> =
+  | { ok: true; schema: GraphQLSchema; document: DocumentNode; envelope: E }
   | { ok: false; errors: GraphQLError[] };
 
 export interface StreamSubscriptionsOptions<C extends SocketOperations> {
@@ -117,7 +118,7 @@ export class StreamSubscriptions<C extends SocketOperations> {
     const { ctx } = session;
     const { logger, metrics } = this.options;
     const audit = new SubscriptionAudit(logger, session.principal.sub, STREAM_FIELDS[stream]);
-    const operation = new StreamOperation(id, stream, session, audit, metrics);
+    const operation = new StreamOperation(id, session, stream, audit, metrics);
     const result = await createSourceEventStream({
       schema,
       document,
@@ -148,36 +149,51 @@ export class StreamSubscriptions<C extends SocketOperations> {
 }
 
 /**
- * One stream subscription: its root value, which is also the operation its
- * resolver joins fan-out with (see SocketOperation), and what hears of its
- * end. A class, as one is held per subscriber: fields, not closures.
+ * A WebSocket operation of an authenticated socket, as fan-out sees it (see
+ * SocketOperation): frames go to the socket under the operation's id, and the
+ * socket's context is the one its group executes with. graphql-ws's operations
+ * through the envelope use it as it is; stream subscriptions extend it.
  */
-class StreamOperation implements OperationRoot, SocketOperation, EndListener {
-  /** Set once it joined fan-out and is registered in the socket's operations. */
-  member: Joined | null = null;
-
+export class SessionOperation implements SocketOperation {
   constructor(
     readonly id: string,
-    private readonly stream: Stream,
-    private readonly session: StreamSession,
-    private readonly audit: SubscriptionAudit,
-    private readonly metrics: Pick<Metrics, 'subscriptionEnded'>,
+    protected readonly session: StreamSession,
   ) {}
-
-  get socket(): SocketOperation {
-    return this;
-  }
 
   get context(): RequestContext {
     return this.session.context;
   }
 
-  private get ctx(): SocketOperations {
-    return this.session.ctx;
+  write(head: string, tail: Buffer): void | Promise<void> {
+    return this.session.ctx.extra.connection.sendParts(head, tail);
+  }
+}
+
+/**
+ * One stream subscription: its root value, which is also the operation its
+ * resolver joins fan-out with, and what hears of its end. A class, as one is
+ * held per subscriber: fields, not closures.
+ */
+class StreamOperation extends SessionOperation implements OperationRoot, EndListener {
+  /** Set once it joined fan-out and is registered in the socket's operations. */
+  member: Joined | null = null;
+
+  constructor(
+    id: string,
+    session: StreamSession,
+    private readonly stream: Stream,
+    private readonly audit: SubscriptionAudit,
+    private readonly metrics: Pick<Metrics, 'subscriptionEnded'>,
+  ) {
+    super(id, session);
   }
 
-  write(head: string, tail: Buffer): void | Promise<void> {
-    return this.ctx.extra.connection.sendParts(head, tail);
+  get socket(): SocketOperation {
+    return this;
+  }
+
+  private get ctx(): SocketOperations {
+    return this.session.ctx;
   }
 
   /**
@@ -194,7 +210,12 @@ class StreamOperation implements OperationRoot, SocketOperation, EndListener {
     this.send(
       error === undefined
         ? { id: this.id, type: MessageType.Complete }
-        : { id: this.id, type: MessageType.Error, payload: [masked(asGraphQLError(error)).toJSON()] },
+        : // As graphql-ws reports an iterator's error, but masked unless it is one of ours.
+          {
+            id: this.id,
+            type: MessageType.Error,
+            payload: [masked(locatedError(error, undefined)).toJSON()],
+          },
     );
   }
 
@@ -210,14 +231,6 @@ class StreamOperation implements OperationRoot, SocketOperation, EndListener {
     void this.ctx.extra.connection.send(stringifyMessage(message));
   }
 }
-
-/** What ended an operation, as a GraphQL error for its `error` frame (masked unless it is one of ours). */
-const asGraphQLError = (error: unknown): GraphQLError =>
-  error instanceof GraphQLError
-    ? error
-    : new GraphQLError(error instanceof Error ? error.message : String(error), {
-        originalError: error instanceof Error ? error : undefined,
-      });
 
 /** A refused subscription's errors, coded and masked as Yoga's plugins would. */
 function refusal(result: ExecutionResult): readonly GraphQLError[] {

@@ -7,7 +7,7 @@ import { type Revocable, type Revocations, revocationReason } from '../auth/revo
 import type { TokenVerifier } from '../auth/verify.js';
 import { apiError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
-import type { OperationRoot, RequestContext, SocketOperation } from '../graphql/context.js';
+import type { OperationRoot, RequestContext } from '../graphql/context.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Deadlines, type Due } from '../util/deadlines.js';
@@ -20,7 +20,7 @@ import {
   type SocketExtra,
   type SocketLimits,
 } from './ws-adapter.js';
-import { type Prepared, type StreamSession, StreamSubscriptions } from './ws-streams.js';
+import { type Prepared, SessionOperation, type StreamSession, StreamSubscriptions } from './ws-streams.js';
 
 /** Per-socket state: the socket and its peer's address, plus what authentication established. */
 type Extra = SocketExtra & { session?: SocketSession };
@@ -101,22 +101,6 @@ class SocketSession implements Revocable, Due, MessageTaker, StreamSession<Socke
   }
 }
 
-/** An operation graphql-ws runs through the envelope, for a subscription to join fan-out (see SocketOperation). */
-class EnvelopedOperation implements SocketOperation {
-  constructor(
-    readonly id: string,
-    private readonly session: SocketSession,
-  ) {}
-
-  get context(): RequestContext {
-    return this.session.context;
-  }
-
-  write(head: string, tail: Buffer): void | Promise<void> {
-    return this.session.ctx.extra.connection.sendParts(head, tail);
-  }
-}
-
 /** Options of the WebSocket transport. */
 export interface WsTransportOptions {
   app: App;
@@ -157,10 +141,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
   const { app, hub, fanout, revocations, verify, limits, logger, metrics } = options;
 
   /** Parses and validates a payload through the envelope (the query limits are validation rules). */
-  function prepare(
-    ctx: SocketContext,
-    payload: SubscribePayload,
-  ): Prepared & ({ ok: false } | { ok: true; envelope: ReturnType<App['getEnveloped']> }) {
+  function prepare(ctx: SocketContext, payload: SubscribePayload): Prepared<ReturnType<App['getEnveloped']>> {
     const envelope = app.getEnveloped({
       ...ctx,
       socket: ctx.extra.socket,
@@ -182,10 +163,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
       errors = [error as GraphQLError];
     }
     if (errors.length > 0)
-      return {
-        ok: false,
-        errors: errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')),
-      } as const;
+      return { ok: false, errors: errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')) };
     return { ok: true, schema, document, envelope };
   }
 
@@ -283,7 +261,7 @@ export function useWsTransport(wss: WebSocketServer, options: WsTransportOptions
           execute,
           subscribe,
           // graphql-ws runs no operation before the socket is acknowledged, when its session exists.
-          socket: ctx.extra.session && new EnvelopedOperation(id, ctx.extra.session),
+          socket: ctx.extra.session && new SessionOperation(id, ctx.extra.session),
         } satisfies EnvelopedRoot,
       };
     },
